@@ -27,7 +27,8 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     const want = INDEXED_TYPE[key.type];
     const have = existing[key.name];
     if (have === undefined) missing[key.name] = want;
-    else if (have !== want) conflicts.push(`${key.name} is registered as ${IndexedValueType[have]}, expected ${IndexedValueType[want]}`);
+    else if (have !== want)
+      conflicts.push(`${key.name} is registered as ${IndexedValueType[have]}, expected ${IndexedValueType[want]}`);
   }
   if (conflicts.length) throw new Error(`search attribute type conflicts: ${conflicts.join('; ')}`);
   if (Object.keys(missing).length) {

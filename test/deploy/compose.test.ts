@@ -16,9 +16,20 @@ describe('docker-compose.yml (OPS-4)', () => {
     try {
       await copyFile(projectPath('docker-compose.yml'), join(dir, 'docker-compose.yml'));
       await copyFile(projectPath('Dockerfile'), join(dir, 'Dockerfile'));
-      await writeFile(join(dir, '.env'), 'POSTGRES_PASSWORD=example-only\nPOSTGRES_USER=dispatch\nPOSTGRES_DB=dispatch\n');
+      await writeFile(
+        join(dir, '.env'),
+        'POSTGRES_PASSWORD=example-only\nPOSTGRES_USER=dispatch\nPOSTGRES_DB=dispatch\n',
+      );
       const { stdout } = await execFile('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: dir });
-      for (const service of ['postgresql:', 'temporal-schema:', 'temporal:', 'temporal-namespace:', 'temporal-ui:', 'bootstrap:', 'worker:']) {
+      for (const service of [
+        'postgresql:',
+        'temporal-schema:',
+        'temporal:',
+        'temporal-namespace:',
+        'temporal-ui:',
+        'bootstrap:',
+        'worker:',
+      ]) {
         expect(stdout).toContain(`  ${service}`);
       }
       expect(stdout).toContain('service_completed_successfully');
@@ -34,9 +45,9 @@ describe('docker-compose.yml (OPS-4)', () => {
     try {
       await copyFile(projectPath('docker-compose.yml'), join(dir, 'docker-compose.yml'));
       await writeFile(join(dir, '.env'), '');
-      await expect(execFile('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: dir })).rejects.toThrow(
-        /POSTGRES_PASSWORD/,
-      );
+      await expect(
+        execFile('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: dir }),
+      ).rejects.toThrow(/POSTGRES_PASSWORD/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,13 +1,7 @@
 import { ensurePostgres } from '../../src/starters/local/postgres.js';
 import { freePort } from '../../src/starters/local/processes.js';
 import { ensureTemporalDevServer } from '../../src/starters/local/temporal-server.js';
-import {
-  ENV_PG_ADMIN_URL,
-  ENV_TEMPORAL_ADDRESS,
-  TEST_DATA_DIR,
-  TEST_PG_DIR,
-  TEST_TEMPORAL_PID,
-} from './services.js';
+import { ENV_PG_ADMIN_URL, ENV_TEMPORAL_ADDRESS, TEST_DATA_DIR, TEST_PG_DIR, TEST_TEMPORAL_PID } from './services.js';
 
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();

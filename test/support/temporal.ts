@@ -2,7 +2,14 @@
 // file and every file uses its own task queue, so files never see each other's workflows.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { projectPath } from '../../src/project-root.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from './services.js';
 
@@ -21,7 +28,14 @@ let bundle: WorkflowBundle | undefined;
 export async function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= await bundleWorkflowCode({
     workflowsPath: projectPath('dist/src/workflows/index.js'),
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: console.warn,
+      error: console.error,
+    },
   });
   return bundle;
 }

@@ -19,7 +19,13 @@ describe('logger (GEN-10)', () => {
     const log = createLogger({ destination });
     log.child({ incidentId: 7, issueKey: 'AVRSERVICE-7' }).info({ emailId: 12 }, 'comment posted');
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 'info', incidentId: 7, issueKey: 'AVRSERVICE-7', emailId: 12, msg: 'comment posted' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      incidentId: 7,
+      issueKey: 'AVRSERVICE-7',
+      emailId: 12,
+      msg: 'comment posted',
+    });
   });
 
   test('secrets never reach a line, in any field or escaped form', () => {

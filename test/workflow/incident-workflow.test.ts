@@ -44,7 +44,9 @@ describe('incidentWorkflow on the real dev server', () => {
       expect(state).toEqual({ incidentId: 41, pendingEmailIds: [], handledEmailIds: [1001, 1002], run: 1 });
       const description = await handle.describe();
       expect(description.status.name).toBe('RUNNING');
-      expect(description.typedSearchAttributes.get((await import('../../src/workflows/search-attributes.js')).IncidentId)).toBe(41);
+      expect(
+        description.typedSearchAttributes.get((await import('../../src/workflows/search-attributes.js')).IncidentId),
+      ).toBe(41);
       await handle.terminate('test done');
     });
   });

@@ -32,7 +32,6 @@ export interface RunningPostgres {
   started: boolean;
 }
 
-
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
 async function runAs(): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined;

@@ -1,0 +1,33 @@
+// Worker process: `node dist/src/workers/main.js`. Configuration from the environment (+ .env);
+// SIGINT/SIGTERM drain the worker and exit.
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { createDbPool } from '../adapters/db/pool.js';
+import { loadConfigOrExit } from '../config/cli.js';
+import { secretValues } from '../config/redact.js';
+import { createLogger } from '../logger.js';
+import { createDispatchWorker } from './worker.js';
+
+const config = loadConfigOrExit(process.env);
+const log = createLogger({ debug: config.debug, secrets: secretValues(config), name: 'worker' });
+
+Runtime.install({
+  logger: new DefaultLogger(config.debug ? 'DEBUG' : 'INFO', (entry) => {
+    const level = entry.level.toLowerCase() as Lowercase<LogLevel>;
+    log[level === 'trace' ? 'trace' : level]({ ...(entry.meta ?? {}), sdk: true }, entry.message);
+  }),
+});
+
+const db = await createDbPool(config.database.url);
+const connection = await NativeConnection.connect({ address: config.temporal.address });
+const worker = await createDispatchWorker({ config, db, log }, connection);
+log.info(
+  { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address },
+  `DISPATCH worker started (${config.debug ? 'debug mode' : 'production'})`,
+);
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  await db.end();
+  log.info('DISPATCH worker stopped');
+}
