@@ -94,3 +94,12 @@ export function renderConfigReference(): string {
   }
   return out.join('\n') + '\n';
 }
+
+/** docs/CONFIGURATION.md: the reference table, with how to regenerate it. */
+export function renderConfigurationDoc(): string {
+  return renderConfigReference().replace(
+    'Generated from `src/config/variables.ts`.',
+    'Generated from `src/config/variables.ts` by `node dist/src/config/write-env-example.js`; do not edit by hand. ' +
+      'Every variable is read from the environment or from `.env` in the working directory (CONF-1).',
+  );
+}

@@ -1,10 +1,13 @@
-// Regenerates `.env.example` at the project root from the registry:
+// Regenerates `.env.example` and `docs/CONFIGURATION.md` from the registry (tests fail when they drift):
 //   npx tsc -p tsconfig.json && node dist/src/config/write-env-example.js
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { renderEnvExample } from './reference.js';
+import { projectPath } from '../project-root.js';
+import { renderConfigurationDoc, renderEnvExample } from './reference.js';
 
-// Compiled to dist/src/config/: the project root is three levels up.
-const target = fileURLToPath(new URL('../../../.env.example', import.meta.url));
-writeFileSync(target, renderEnvExample());
-process.stdout.write(`wrote ${target}\n`);
+for (const [file, text] of [
+  ['.env.example', renderEnvExample()],
+  ['docs/CONFIGURATION.md', renderConfigurationDoc()],
+] as const) {
+  writeFileSync(projectPath(file), text);
+  process.stdout.write(`wrote ${file}\n`);
+}

@@ -2,13 +2,15 @@
 // dev server started without them). Idempotent: only missing ones are added; a name registered
 // with another type is an error an operator must resolve.
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { SearchAttributeType } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
+const { temporal } = proto;
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
-const INDEXED_TYPE: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+const INDEXED_TYPE: Record<SearchAttributeType, IndexedValueType> = {
   [SearchAttributeType.TEXT]: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
   [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
@@ -21,7 +23,7 @@ const INDEXED_TYPE: Record<SearchAttributeType, temporal.api.enums.v1.IndexedVal
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const existing = customAttributes ?? {};
-  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  const missing: Record<string, IndexedValueType> = {};
   const conflicts: string[] = [];
   for (const key of ALL_SEARCH_ATTRIBUTES) {
     const want = INDEXED_TYPE[key.type];

@@ -1,7 +1,13 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stopPostgres } from '../../src/starters/local/postgres.js';
 import { stopTemporalDevServer } from '../../src/starters/local/temporal-server.js';
-import { TEST_PG_DIR, TEST_TEMPORAL_PID } from './services.js';
+import { ENV_RUN_ID, runDir } from './services.js';
 
 export default async function globalTeardown(): Promise<void> {
-  await Promise.all([stopTemporalDevServer(TEST_TEMPORAL_PID), stopPostgres(TEST_PG_DIR)]);
+  const runId = process.env[ENV_RUN_ID];
+  if (!runId) return;
+  const dir = runDir(runId);
+  await Promise.all([stopTemporalDevServer(join(dir, 'temporal.pid')), stopPostgres(join(dir, 'postgres'))]);
+  await rm(dir, { recursive: true, force: true });
 }

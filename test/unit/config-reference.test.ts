@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../src/config/load.js';
-import { renderConfigReference, renderEnvExample } from '../../src/config/reference.js';
+import { renderConfigReference, renderConfigurationDoc, renderEnvExample } from '../../src/config/reference.js';
 import { VARIABLE_LIST } from '../../src/config/variables.js';
 
 const projectRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -118,5 +118,11 @@ describe('registry', () => {
       'EMAIL_HOST_PASSWORD',
       'ADMIN_PASSWORD',
     ]);
+  });
+});
+
+describe('docs/CONFIGURATION.md', () => {
+  test('the committed reference equals renderConfigurationDoc() (regenerate with write-env-example)', () => {
+    expect(readFileSync(`${projectRoot}docs/CONFIGURATION.md`, 'utf8')).toBe(renderConfigurationDoc());
   });
 });

@@ -144,3 +144,8 @@ export async function stopPostgres(dataDir: string): Promise<boolean> {
   await pgCtl(['stop', '-D', dir, '-m', 'fast', '-w', '-t', '60'], ids);
   return true;
 }
+
+/** Copies a stopped cluster (ownership and modes kept: `cp -a`), e.g. a template for a test run. */
+export async function cloneCluster(sourceDir: string, targetDir: string): Promise<void> {
+  await execFile('cp', ['-a', resolve(sourceDir), resolve(targetDir)]);
+}
