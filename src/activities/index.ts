@@ -1,5 +1,7 @@
 // Activity factory: every activity the worker registers, built from its dependencies (pool,
-// clients, config) so tests can hand in real servers on other ports.
+// clients, config) so tests can hand in real servers on other ports. Each product area has its
+// own factory module (ingestion, incident, operations…) spread in here.
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config/load.js';
 import type { DbPool } from '../adapters/db/pool.js';
 import type { Logger } from '../logger.js';
@@ -8,9 +10,12 @@ export interface ActivityDependencies {
   config: Config;
   db: DbPool;
   log: Logger;
+  /** For activities that start or signal workflows (e.g. routing a stored e-mail to its incident). */
+  temporal: Client;
 }
 
-export function createActivities(_deps: ActivityDependencies) {
+export function createActivities(deps: ActivityDependencies) {
+  void deps;
   return {};
 }
 

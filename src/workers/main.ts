@@ -1,5 +1,6 @@
 // Worker process: `node dist/src/workers/main.js`. Configuration from the environment (+ .env);
 // SIGINT/SIGTERM drain the worker and exit.
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDbPool } from '../adapters/db/pool.js';
 import { loadConfigOrExit } from '../config/cli.js';
@@ -19,7 +20,9 @@ Runtime.install({
 
 const db = await createDbPool(config.database.url);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
-const worker = await createDispatchWorker({ config, db, log }, connection);
+const clientConnection = await Connection.connect({ address: config.temporal.address });
+const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+const worker = await createDispatchWorker({ config, db, log, temporal }, connection);
 log.info(
   { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address },
   `DISPATCH worker started (${config.debug ? 'debug mode' : 'production'})`,
@@ -28,6 +31,7 @@ try {
   await worker.run();
 } finally {
   await connection.close();
+  await clientConnection.close();
   await db.end();
   log.info('DISPATCH worker stopped');
 }

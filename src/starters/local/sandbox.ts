@@ -1,0 +1,150 @@
+// Sandbox peers for the local stack (ARCHITECTURE §6): every external system that .env does not
+// configure is replaced by its local stand-in, and its variables are filled in so the service runs
+// unchanged against it. State lives under .data/sandbox and survives restarts.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Peer } from '../../config/sandbox.js';
+import { generateDirectory } from '../../sandbox/fixtures/directory.js';
+import { generateFixtures } from '../../sandbox/fixtures/fixtures.js';
+import { appendMessages, startMailServers, type MailServers } from '../../sandbox/mail/index.js';
+import { runMailScript } from '../../sandbox/mail/scripts.js';
+import { startTelegramFake, type TelegramFake } from '../../sandbox/telegram/telegram-fake.js';
+import { startTowerStoreFeedServer, type TowerStoreFeedServer } from '../../sandbox/towerstore/feed-server.js';
+import { startTrackerEmulator, type TrackerEmulator } from '../../sandbox/tracker/index.js';
+
+/** Fixed ports, so a restarted stack finds its peers where the configuration says. */
+export const SANDBOX_PORTS = {
+  tracker: 8091,
+  towerstore: 8092,
+  telegram: 8093,
+  imap: 3143,
+  lmtp: 2424,
+  smtp: 2587,
+  smtps: 2465,
+  sasl: 2426,
+} as const;
+
+/** «Отправленные» in modified UTF-7, as Yandex names the Sent folder (CONF-3 example). */
+const SENT_FOLDER = '&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-';
+const SAMPLE_SEED = 20261129;
+const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+export interface SandboxPeers {
+  /** Variables pointing DISPATCH at the peers (CONF-3/CONF-4 names). */
+  env: Record<string, string>;
+  /** One line per peer for the start-up summary. */
+  describe(): string[];
+  close(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  dir: string;
+  logDir: string;
+}
+
+async function startMail(dir: string, env: Record<string, string>, lines: string[]): Promise<MailServers> {
+  const root = join(dir, 'mail');
+  const mail = await startMailServers({
+    root,
+    imapPort: SANDBOX_PORTS.imap,
+    lmtpPort: SANDBOX_PORTS.lmtp,
+    smtpPort: SANDBOX_PORTS.smtp,
+    smtpsPort: SANDBOX_PORTS.smtps,
+    saslPort: SANDBOX_PORTS.sasl,
+  });
+  const box = mail.collectionMailbox;
+  // SMTP is TLS-only (CONF-4): the worker trusts the sandbox certificate through NODE_EXTRA_CA_CERTS,
+  // read by Node at start, so the bundle must hold the system CAs too.
+  const bundle = join(dir, 'ca-bundle.pem');
+  const system = existsSync(SYSTEM_CA_BUNDLE) ? await readFile(SYSTEM_CA_BUNDLE, 'utf8') : '';
+  await writeFile(bundle, `${system}\n${mail.tls.ca}\n`);
+  Object.assign(env, {
+    PARSING_EMAIL_LOGIN: box.address,
+    PARSING_EMAIL_PSWD: box.password,
+    PARSING_EMAIL_SERVER: mail.imap.host,
+    PARSING_EMAIL_PORT: String(mail.imap.port),
+    PARSING_EMAIL_SECURE: 'false',
+    PARSING_EMAIL_STARTTLS: 'false',
+    PARSING_EMAIL_SENT_FOLDER_NAME: SENT_FOLDER,
+    PARSING_EMAIL_SMTP_SERVER: mail.smtps.host,
+    PARSING_EMAIL_SMTP_PORT: String(mail.smtps.port),
+    PARSING_EMAIL_SMTP_SECURE: 'true',
+    NODE_EXTRA_CA_CERTS: bundle,
+  });
+  await seedSampleMails(dir, mail);
+  lines.push(
+    `mailbox (Dovecot/Postfix)  IMAP ${mail.imap.host}:${mail.imap.port}, SMTPS ${mail.smtps.port}; ` +
+      `${box.address} / ${box.password}; also ${mail.users
+        .slice(1)
+        .map((u) => u.address)
+        .join(', ')}`,
+  );
+  return mail;
+}
+
+/** First start only: a few realistic dispatch mails in INBOX, so a newcomer has something to look at. */
+async function seedSampleMails(dir: string, mail: MailServers): Promise<void> {
+  const marker = join(dir, 'mail', '.samples-seeded');
+  if (existsSync(marker)) return;
+  // Dated a few hours back: within the first-run backfill window (MAIL-5).
+  const start = new Date(Date.now() - 6 * 3600_000).toISOString();
+  const fixtures = generateFixtures({ seed: SAMPLE_SEED, mails: 8, poles: 300, start });
+  const inbox = fixtures.corpus.files.filter((file) => file.path.includes('/INBOX/'));
+  await appendMessages(
+    mail.account(mail.collectionMailbox.address),
+    'INBOX',
+    inbox.map((file) => ({ raw: file.bytes })),
+  );
+  await writeFile(marker, `${new Date().toISOString()} ${inbox.length} sample mails\n`);
+}
+
+export async function startSandboxPeers(peers: readonly Peer[], options: SandboxOptions): Promise<SandboxPeers> {
+  await mkdir(options.dir, { recursive: true });
+  const env: Record<string, string> = {};
+  const lines: string[] = [];
+  let tracker: TrackerEmulator | undefined;
+  let feeds: TowerStoreFeedServer | undefined;
+  let telegram: TelegramFake | undefined;
+  let mail: MailServers | undefined;
+  const close = async () => {
+    await Promise.allSettled([tracker?.close(), feeds?.close(), telegram?.close()]);
+    await mail?.stop();
+  };
+  try {
+    if (peers.includes('tracker')) {
+      tracker = await startTrackerEmulator({
+        port: SANDBOX_PORTS.tracker,
+        statePath: join(options.dir, 'tracker.json'),
+      });
+      Object.assign(env, tracker.env());
+      lines.push(`Yandex Tracker (emulator)  ${tracker.url}/  (issues as a dispatcher sees them)`);
+    }
+    if (peers.includes('towerstore')) {
+      const directory = generateDirectory({ seed: SAMPLE_SEED, poles: 300 });
+      feeds = await startTowerStoreFeedServer({ port: SANDBOX_PORTS.towerstore, feeds: directory.feeds });
+      Object.assign(env, feeds.env);
+      lines.push(`TowerStore (feed server)   ${feeds.urls.poles} (+ avr, bs)`);
+    }
+    if (peers.includes('telegram')) {
+      telegram = await startTelegramFake({ port: SANDBOX_PORTS.telegram });
+      Object.assign(env, telegram.env);
+      lines.push(`Telegram (Bot API fake)    ${telegram.url}`);
+    }
+    if (peers.includes('imap')) mail = await startMail(options.dir, env, lines);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { env, describe: () => lines, close };
+}
+
+/** Stops mail daemons left behind by a stack that was killed (the HTTP peers died with it). */
+export async function stopSandboxDaemons(dir: string): Promise<void> {
+  const root = join(dir, 'mail');
+  if (!existsSync(root)) return;
+  await Promise.allSettled([
+    runMailScript('stop-postfix.sh', [join(root, 'postfix')], {}),
+    runMailScript('stop-dovecot.sh', [join(root, 'dovecot')], {}),
+  ]);
+}
