@@ -118,6 +118,7 @@ function toConfig(p: ParsedEnv, context: LoadContext) {
     debug: p.DEBUG,
     timeZone: p.DISPATCH_TIME_ZONE,
     dataDir: absolute(p.DISPATCH_DATA_DIR),
+    localPortOffset: p.DISPATCH_LOCAL_PORT_OFFSET,
     dotenvOverride: p.DOTENV_OVERRIDE,
     dotenvFile: context.dotenvFile,
     ignoredLegacyVariables: [...context.ignoredLegacyVariables],

@@ -157,6 +157,14 @@ export const VARIABLES = {
     default: withDefault('./.data'),
     form: forms.path,
   }),
+  DISPATCH_LOCAL_PORT_OFFSET: variable({
+    group: 'runtime',
+    description:
+      'Local stack only (scripts/start.sh): added to every fixed local port (PostgreSQL 15432, Temporal 7233, Web UI 8233, sandbox peers 8091-8093, mail 2424-3143)',
+    details: 'Lets two stacks (or the stack and its end-to-end test) run side by side.',
+    default: withDefault('0'),
+    form: forms.integer(0, 40000),
+  }),
   INCIDENT_IDLE_CLOSE_DAYS: variable({
     group: 'runtime',
     description: "Days a finished incident's workflow waits before completing",

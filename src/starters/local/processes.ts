@@ -1,9 +1,10 @@
 // Background daemons of the local stack (PostgreSQL, Temporal dev server, sandbox peers) are
 // tracked by pid files so that a stack killed with SIGKILL is recognised and recovered on the
 // next start, and so that we only ever stop processes we started ourselves.
-import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function isAlive(pid: number): boolean {
@@ -105,5 +106,23 @@ export class PortTakenError extends Error {
         `Stop that program or choose another port.`,
     );
     this.name = 'PortTakenError';
+  }
+}
+
+/**
+ * `wanted`, or — when some directory above it is not searchable by other users (e.g. /root, a 0700
+ * temp dir) — a stable stand-in under `fallbackRoot`: daemons that drop privileges (PostgreSQL,
+ * Dovecot, Postfix) could not reach the wanted path. The same `wanted` always maps to the same place.
+ */
+export async function daemonReachableDir(wanted: string, fallbackRoot: string): Promise<string> {
+  const target = resolve(wanted);
+  for (let dir = dirname(target); ; dir = dirname(dir)) {
+    const info = await stat(dir).catch(() => null);
+    if (info && (info.mode & 0o001) === 0) {
+      const name = `${basename(target)}-${createHash('sha256').update(target).digest('hex').slice(0, 12)}`;
+      await mkdir(fallbackRoot, { recursive: true, mode: 0o755 });
+      return join(fallbackRoot, name);
+    }
+    if (dir === dirname(dir)) return target;
   }
 }

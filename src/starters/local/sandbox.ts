@@ -2,9 +2,10 @@
 // configure is replaced by its local stand-in, and its variables are filled in so the service runs
 // unchanged against it. State lives under .data/sandbox and survives restarts.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Peer } from '../../config/sandbox.js';
+import { daemonReachableDir } from './processes.js';
 import { generateDirectory } from '../../sandbox/fixtures/directory.js';
 import { generateFixtures } from '../../sandbox/fixtures/fixtures.js';
 import { appendMessages, startMailServers, type MailServers } from '../../sandbox/mail/index.js';
@@ -41,17 +42,24 @@ export interface SandboxPeers {
 export interface SandboxOptions {
   dir: string;
   logDir: string;
+  /** Added to every port of SANDBOX_PORTS (DISPATCH_LOCAL_PORT_OFFSET). */
+  portOffset?: number;
 }
 
-async function startMail(dir: string, env: Record<string, string>, lines: string[]): Promise<MailServers> {
-  const root = join(dir, 'mail');
+async function startMail(
+  dir: string,
+  ports: typeof SANDBOX_PORTS,
+  env: Record<string, string>,
+  lines: string[],
+): Promise<MailServers> {
+  const root = await mailRoot(dir);
   const mail = await startMailServers({
     root,
-    imapPort: SANDBOX_PORTS.imap,
-    lmtpPort: SANDBOX_PORTS.lmtp,
-    smtpPort: SANDBOX_PORTS.smtp,
-    smtpsPort: SANDBOX_PORTS.smtps,
-    saslPort: SANDBOX_PORTS.sasl,
+    imapPort: ports.imap,
+    lmtpPort: ports.lmtp,
+    smtpPort: ports.smtp,
+    smtpsPort: ports.smtps,
+    saslPort: ports.sasl,
   });
   const box = mail.collectionMailbox;
   // SMTP is TLS-only (CONF-4): the worker trusts the sandbox certificate through NODE_EXTRA_CA_CERTS,
@@ -85,7 +93,7 @@ async function startMail(dir: string, env: Record<string, string>, lines: string
 
 /** First start only: a few realistic dispatch mails in INBOX, so a newcomer has something to look at. */
 async function seedSampleMails(dir: string, mail: MailServers): Promise<void> {
-  const marker = join(dir, 'mail', '.samples-seeded');
+  const marker = join(mail.root, '.samples-seeded');
   if (existsSync(marker)) return;
   // Dated a few hours back: within the first-run backfill window (MAIL-5).
   const start = new Date(Date.now() - 6 * 3600_000).toISOString();
@@ -99,8 +107,17 @@ async function seedSampleMails(dir: string, mail: MailServers): Promise<void> {
   await writeFile(marker, `${new Date().toISOString()} ${inbox.length} sample mails\n`);
 }
 
+/** Dovecot and Postfix drop privileges: their directory must be reachable by other users. */
+function mailRoot(dir: string): Promise<string> {
+  return daemonReachableDir(join(dir, 'mail'), '/var/lib/dispatch-sandbox');
+}
+
 export async function startSandboxPeers(peers: readonly Peer[], options: SandboxOptions): Promise<SandboxPeers> {
   await mkdir(options.dir, { recursive: true });
+  const offset = options.portOffset ?? 0;
+  const ports = Object.fromEntries(
+    Object.entries(SANDBOX_PORTS).map(([name, port]) => [name, port + offset]),
+  ) as unknown as typeof SANDBOX_PORTS;
   const env: Record<string, string> = {};
   const lines: string[] = [];
   let tracker: TrackerEmulator | undefined;
@@ -114,7 +131,7 @@ export async function startSandboxPeers(peers: readonly Peer[], options: Sandbox
   try {
     if (peers.includes('tracker')) {
       tracker = await startTrackerEmulator({
-        port: SANDBOX_PORTS.tracker,
+        port: ports.tracker,
         statePath: join(options.dir, 'tracker.json'),
       });
       Object.assign(env, tracker.env());
@@ -122,16 +139,16 @@ export async function startSandboxPeers(peers: readonly Peer[], options: Sandbox
     }
     if (peers.includes('towerstore')) {
       const directory = generateDirectory({ seed: SAMPLE_SEED, poles: 300 });
-      feeds = await startTowerStoreFeedServer({ port: SANDBOX_PORTS.towerstore, feeds: directory.feeds });
+      feeds = await startTowerStoreFeedServer({ port: ports.towerstore, feeds: directory.feeds });
       Object.assign(env, feeds.env);
       lines.push(`TowerStore (feed server)   ${feeds.urls.poles} (+ avr, bs)`);
     }
     if (peers.includes('telegram')) {
-      telegram = await startTelegramFake({ port: SANDBOX_PORTS.telegram });
+      telegram = await startTelegramFake({ port: ports.telegram });
       Object.assign(env, telegram.env);
       lines.push(`Telegram (Bot API fake)    ${telegram.url}`);
     }
-    if (peers.includes('imap')) mail = await startMail(options.dir, env, lines);
+    if (peers.includes('imap')) mail = await startMail(options.dir, ports, env, lines);
   } catch (error) {
     await close();
     throw error;
@@ -141,10 +158,16 @@ export async function startSandboxPeers(peers: readonly Peer[], options: Sandbox
 
 /** Stops mail daemons left behind by a stack that was killed (the HTTP peers died with it). */
 export async function stopSandboxDaemons(dir: string): Promise<void> {
-  const root = join(dir, 'mail');
+  const root = await mailRoot(dir);
   if (!existsSync(root)) return;
   await Promise.allSettled([
     runMailScript('stop-postfix.sh', [join(root, 'postfix')], {}),
     runMailScript('stop-dovecot.sh', [join(root, 'dovecot')], {}),
   ]);
+}
+
+/** Deletes the sandbox state (mail, tracker), wherever mailRoot put the mail servers' part. */
+export async function removeSandboxData(dir: string): Promise<void> {
+  await rm(await mailRoot(dir), { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 }

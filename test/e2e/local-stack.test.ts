@@ -1,0 +1,158 @@
+// The README's start command, as a newcomer and an ops engineer use it: start, find the Web UI and
+// the worker, survive SIGKILL of the whole stack (the incident workflow is still there after the
+// next start), and leave nothing running after Ctrl-C.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { projectPath } from '../../src/project-root.js';
+import { LOCAL_PORTS } from '../../src/starters/local-stack.js';
+import { removeSandboxData, SANDBOX_PORTS } from '../../src/starters/local/sandbox.js';
+import { removeCluster } from '../../src/starters/local/postgres.js';
+import { isPortOpen } from '../../src/starters/local/processes.js';
+import { incidentWorkflow, mailSignal, stateQuery } from '../../src/workflows/incident.js';
+
+// Ports of this stack: the fixed local ports shifted, so a developer's own stack can keep running.
+const OFFSET = 10_000;
+const port = (p: number) => p + OFFSET;
+const ALL_PORTS = [...Object.values(LOCAL_PORTS), ...Object.values(SANDBOX_PORTS)].map(port);
+
+let dataDir: string;
+let stack: ChildProcess | undefined;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  readyMs: number;
+}
+
+async function startStack(): Promise<Started> {
+  const t0 = Date.now();
+  let output = '';
+  const child = spawn(process.execPath, [projectPath('dist/src/starters/local-stack.js'), 'start'], {
+    cwd: dataDir, // no .env there: embedded defaults and sandbox peers for everything
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      DISPATCH_DATA_DIR: dataDir,
+      DISPATCH_LOCAL_PORT_OFFSET: String(OFFSET),
+    },
+    detached: true, // own process group: SIGKILL of the group = the whole stack's foreground part
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('Press Ctrl-C')) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 100);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`stack exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, output: () => output, readyMs: Date.now() - t0 };
+}
+
+async function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'dispatch-stack-'));
+});
+
+afterAll(async () => {
+  if (stack && stack.exitCode === null) {
+    stack.kill('SIGINT');
+    await waitExit(stack);
+  }
+  // Whatever a failed test left behind.
+  const stop = spawn(process.execPath, [projectPath('dist/src/starters/local-stack.js'), 'stop'], {
+    cwd: dataDir,
+    env: { ...process.env, DISPATCH_DATA_DIR: dataDir },
+    stdio: 'ignore',
+  });
+  await waitExit(stop);
+  await removeCluster(join(dataDir, 'postgres'));
+  await removeSandboxData(join(dataDir, 'sandbox'));
+  await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('scripts/start.sh → local stack', () => {
+  test('starts, survives SIGKILL with its workflows, and Ctrl-C leaves nothing behind', async () => {
+    const first = await startStack();
+    stack = first.child;
+    expect(first.output()).toContain(`Temporal Web UI            http://127.0.0.1:${port(8233)}`);
+    const ui = await fetch(`http://127.0.0.1:${port(8233)}/api/v1/namespaces`);
+    expect(
+      ((await ui.json()) as { namespaces: { namespaceInfo: { name: string } }[] }).namespaces.map(
+        (n) => n.namespaceInfo.name,
+      ),
+    ).toContain('default');
+
+    // The stack's worker polls `dispatch`: an incident workflow started there makes progress.
+    const connection = await Connection.connect({ address: `127.0.0.1:${port(7233)}` });
+    try {
+      const client = new Client({ connection });
+      const handle = await client.workflow.signalWithStart(incidentWorkflow, {
+        workflowId: 'incident-900001',
+        taskQueue: 'dispatch',
+        args: [{ incidentId: 900001 }],
+        signal: mailSignal,
+        signalArgs: [{ emailId: 1 }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      });
+      await expect(
+        pollUntil(
+          () => handle.query(stateQuery),
+          (s) => s.handledEmailIds.includes(1),
+        ),
+      ).resolves.toBeTruthy();
+
+      // Crash: the whole foreground stack (stack process + worker) is killed at once.
+      process.kill(-first.child.pid!, 'SIGKILL');
+      await waitExit(first.child);
+
+      const second = await startStack();
+      stack = second.child;
+      expect(second.readyMs).toBeLessThan(60_000);
+      await handle.signal(mailSignal, { emailId: 2 });
+      const state = await pollUntil(
+        () => handle.query(stateQuery),
+        (s) => s.handledEmailIds.includes(2),
+      );
+      expect(state.handledEmailIds).toEqual([1, 2]);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await handle.terminate('e2e done');
+    } finally {
+      await connection.close();
+    }
+
+    stack.kill('SIGINT');
+    await waitExit(stack);
+    expect(stack.exitCode).toBe(0);
+    for (const p of ALL_PORTS) expect(`${p}:${String(await isPortOpen(p))}`).toBe(`${p}:false`);
+  }, 180_000);
+});
+
+async function pollUntil<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await read();
+      if (done(value)) return value;
+    } catch (error) {
+      last = error; // the worker may still be starting
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`condition not met in ${timeoutMs} ms (last error: ${String(last)})`);
+}
