@@ -214,6 +214,7 @@ describe('a complete environment', () => {
       debug: true,
       timeZone: 'Asia/Yekaterinburg',
       dataDir: '/var/lib/dispatch',
+      localPortOffset: 100,
       dotenvOverride: false,
       dotenvFile: null,
       ignoredLegacyVariables: [],
