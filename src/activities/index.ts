@@ -5,6 +5,10 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/load.js';
 import type { DbPool } from '../adapters/db/pool.js';
 import type { Logger } from '../logger.js';
+import { createIngestionActivities } from './ingestion.js';
+import { createIncidentActivities } from './incident.js';
+import { createOperationsActivities } from './operations.js';
+import { createAlertActivities } from './alerts.js';
 
 export interface ActivityDependencies {
   config: Config;
@@ -15,8 +19,12 @@ export interface ActivityDependencies {
 }
 
 export function createActivities(deps: ActivityDependencies) {
-  void deps;
-  return {};
+  return {
+    ...createIngestionActivities(deps),
+    ...createIncidentActivities(deps),
+    ...createOperationsActivities(deps),
+    ...createAlertActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,6 +3,7 @@
 // the THREAD-1 lock), calls `resolveThread`, applies the decision in the same transaction and
 // records any conflict (THREAD-7).
 
+import { findIncidentKeys } from './mail/incident-key.js';
 import { senderMayOpenIncident } from './sender-patterns.js';
 
 export type FolderRole = 'INBOX' | 'SENT' | 'OUTBOX';
@@ -117,21 +118,8 @@ export function threadOf<E extends ThreadEmail>(emailId: number, emails: readonl
   return emails.filter((e) => find(e.messageId) === root);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
-/** THREAD-5: incident keys in a subject, upper-cased, in order of first occurrence, without duplicates. */
-export function findIncidentKeys(subject: string | null, queue: string): string[] {
-  if (subject === null || subject === '' || queue.trim() === '') return [];
-  const pattern = new RegExp(`\\b${escapeRegExp(queue.trim())}-\\d+\\b`, 'gi');
-  const keys: string[] = [];
-  for (const match of subject.matchAll(pattern)) {
-    const key = match[0].toUpperCase();
-    if (!keys.includes(key)) keys.push(key);
-  }
-  return keys;
-}
+// THREAD-5: one key finder for the whole product, the Unicode-aware one.
+export { findIncidentKeys };
 
 function byDateThenId(a: ThreadEmail, b: ThreadEmail): number {
   return a.effectiveDate.getTime() - b.effectiveDate.getTime() || a.id - b.id;

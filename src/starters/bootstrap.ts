@@ -12,6 +12,7 @@ import { secretValues } from '../config/redact.js';
 import { isMainModule } from './main-module.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { ensureMailboxWatchers } from './mailbox-watchers.js';
+import { bootstrapSchedules } from './schedules.js';
 
 export interface BootstrapReport {
   migrationsApplied: string[];
@@ -38,6 +39,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<BootstrapR
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     log.info({ added }, 'search attributes registered');
     await ensureMailboxWatchers(connection, config, log);
+    await bootstrapSchedules(connection, config, log);
     return { migrationsApplied: migration.applied, defaultRowsInserted, searchAttributesAdded: added };
   } finally {
     await connection.close();

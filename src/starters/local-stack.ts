@@ -160,7 +160,10 @@ export async function startStack(): Promise<void> {
   if (legacy) say(legacy);
   if (config.debug) say(`configuration:\n${describeConfig(config)}`);
 
-  await timed('bootstrap done (migrations, default data, search attributes)', () => bootstrap(config, log));
+  await timed('bootstrap done (migrations, default data, search attributes, schedules, mailbox watchers)', () =>
+    bootstrap(config, log),
+  );
+  await sandbox?.afterBootstrap(config);
 
   const worker = startWorker(env, paths);
   if (worker.pid !== undefined) await writePidFile(join(paths.runDir, 'worker.pid'), worker.pid);

@@ -1,18 +1,19 @@
-// The README's start command, as a newcomer and an ops engineer use it: start, find the Web UI and
-// the worker, survive SIGKILL of the whole stack (the incident workflow is still there after the
-// next start), and leave nothing running after Ctrl-C.
+// The README's start command, as a newcomer and an ops engineer use it: start on embedded defaults,
+// see the sample mails become incidents (workflows in the Web UI, issues on the emulator page),
+// survive SIGKILL of the whole stack (workflows still there, new mail still handled), and leave
+// nothing running after Ctrl-C.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { projectPath } from '../../src/project-root.js';
 import { LOCAL_PORTS } from '../../src/starters/local-stack.js';
 import { removeSandboxData, SANDBOX_PORTS } from '../../src/starters/local/sandbox.js';
 import { removeCluster } from '../../src/starters/local/postgres.js';
 import { isPortOpen } from '../../src/starters/local/processes.js';
-import { incidentWorkflow, mailSignal, stateQuery } from '../../src/workflows/incident.js';
+import { appendMessage } from '../../src/sandbox/mail/index.js';
 
 // Ports of this stack: the fixed local ports shifted, so a developer's own stack can keep running.
 const OFFSET = 10_000;
@@ -85,36 +86,42 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
+const OPERATOR_REPORT = [
+  'From: noc@operator.ru',
+  'To: disp@example.ru',
+  'Subject: =?utf-8?B?0JDQstCw0YDQuNGPINC/0L7RgdC70LUg0L/QtdGA0LXQt9Cw0L/Rg9GB0LrQsA==?=',
+  'Message-ID: <e2e-after-restart@operator.ru>',
+  `Date: ${new Date().toUTCString()}`,
+  'MIME-Version: 1.0',
+  'Content-Type: text/plain; charset=utf-8',
+  'Content-Transfer-Encoding: 8bit',
+  '',
+  'Нет питания на объекте после перезапуска.',
+  '',
+].join('\r\n');
+
 describe('scripts/start.sh → local stack', () => {
-  test('starts, survives SIGKILL with its workflows, and Ctrl-C leaves nothing behind', async () => {
+  test('sample mails become incidents and issues; SIGKILL loses nothing; Ctrl-C leaves nothing behind', async () => {
     const first = await startStack();
     stack = first.child;
     expect(first.output()).toContain(`Temporal Web UI            http://127.0.0.1:${port(8233)}`);
     const ui = await fetch(`http://127.0.0.1:${port(8233)}/api/v1/namespaces`);
-    expect(
-      ((await ui.json()) as { namespaces: { namespaceInfo: { name: string } }[] }).namespaces.map(
-        (n) => n.namespaceInfo.name,
-      ),
-    ).toContain('default');
+    const namespaces = ((await ui.json()) as { namespaces: { namespaceInfo: { name: string } }[] }).namespaces;
+    expect(namespaces.map((n) => n.namespaceInfo.name)).toContain('default');
 
-    // The stack's worker polls `dispatch`: an incident workflow started there makes progress.
     const connection = await Connection.connect({ address: `127.0.0.1:${port(7233)}` });
     try {
       const client = new Client({ connection });
-      const handle = await client.workflow.signalWithStart(incidentWorkflow, {
-        workflowId: 'incident-900001',
-        taskQueue: 'dispatch',
-        args: [{ incidentId: 900001 }],
-        signal: mailSignal,
-        signalArgs: [{ emailId: 1 }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      });
-      await expect(
-        pollUntil(
-          () => handle.query(stateQuery),
-          (s) => s.handledEmailIds.includes(1),
-        ),
-      ).resolves.toBeTruthy();
+      const incidentIds = async () => {
+        const ids: string[] = [];
+        for await (const wf of client.workflow.list({ query: 'WorkflowType = "incidentWorkflow"' }))
+          ids.push(wf.workflowId);
+        return ids.sort();
+      };
+      // The sandbox seeded sample mails: the watchers ingest them, incident workflows open issues.
+      const before = await pollUntil(incidentIds, (ids) => ids.length > 0, 60_000);
+      const issuesPage = () => fetch(`http://127.0.0.1:${port(8091)}/`).then((r) => r.text());
+      await pollUntil(issuesPage, (html) => html.includes('AVRSERVICE-1'), 60_000);
 
       // Crash: the whole foreground stack (stack process + worker) is killed at once.
       process.kill(-first.child.pid!, 'SIGKILL');
@@ -123,14 +130,18 @@ describe('scripts/start.sh → local stack', () => {
       const second = await startStack();
       stack = second.child;
       expect(second.readyMs).toBeLessThan(60_000);
-      await handle.signal(mailSignal, { emailId: 2 });
-      const state = await pollUntil(
-        () => handle.query(stateQuery),
-        (s) => s.handledEmailIds.includes(2),
+      for (const id of before) expect((await client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
+
+      // The recovered stack keeps working: a new report becomes one more incident and issue.
+      await appendMessage(
+        { host: '127.0.0.1', port: port(3143), secure: false, user: 'disp@example.ru', password: 'secret' },
+        'INBOX',
+        OPERATOR_REPORT,
       );
-      expect(state.handledEmailIds).toEqual([1, 2]);
-      expect((await handle.describe()).status.name).toBe('RUNNING');
-      await handle.terminate('e2e done');
+      // (More sample mails may still have been in flight when `before` was read: compare by inclusion.)
+      const after = await pollUntil(incidentIds, (ids) => ids.length > before.length, 90_000);
+      expect(after).toEqual(expect.arrayContaining(before));
+      await pollUntil(issuesPage, (html) => html.includes('Авария после перезапуска'), 90_000);
     } finally {
       await connection.close();
     }
@@ -139,7 +150,7 @@ describe('scripts/start.sh → local stack', () => {
     await waitExit(stack);
     expect(stack.exitCode).toBe(0);
     for (const p of ALL_PORTS) expect(`${p}:${String(await isPortOpen(p))}`).toBe(`${p}:false`);
-  }, 180_000);
+  }, 300_000);
 });
 
 async function pollUntil<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {

@@ -4,6 +4,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { addDispatcher } from '../../adapters/db/dispatchers.js';
+import { createDbPool } from '../../adapters/db/pool.js';
+import type { Config } from '../../config/load.js';
 import type { Peer } from '../../config/sandbox.js';
 import { daemonReachableDir } from './processes.js';
 import { generateDirectory } from '../../sandbox/fixtures/directory.js';
@@ -34,6 +37,8 @@ const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 export interface SandboxPeers {
   /** Variables pointing DISPATCH at the peers (CONF-3/CONF-4 names). */
   env: Record<string, string>;
+  /** Sandbox data that needs the migrated database (the emulator's dispatchers, ASSIGN-1). */
+  afterBootstrap(config: Config): Promise<void>;
   /** One line per peer for the start-up summary. */
   describe(): string[];
   close(): Promise<void>;
@@ -153,7 +158,24 @@ export async function startSandboxPeers(peers: readonly Peer[], options: Sandbox
     await close();
     throw error;
   }
-  return { env, describe: () => lines, close };
+  const afterBootstrap = async (config: Config) => {
+    if (!tracker) return;
+    const db = await createDbPool(config.database.url);
+    try {
+      for (const login of tracker.seed.dispatcherLogins) {
+        const user = tracker.seed.users.find((u) => u.login === login);
+        await addDispatcher(db, {
+          login,
+          email: user?.email ?? null,
+          displayName: user ? `${user.firstName} ${user.lastName}` : null,
+          isActive: true,
+        });
+      }
+    } finally {
+      await db.end();
+    }
+  };
+  return { env, describe: () => lines, close, afterBootstrap };
 }
 
 /** Stops mail daemons left behind by a stack that was killed (the HTTP peers died with it). */

@@ -1,0 +1,448 @@
+// Mail ingestion activities (SPEC §7–§10): `syncMailbox` watches one folder for a while — first run
+// (MAIL-5), UIDVALIDITY change (MAIL-6), due failure retries (MAIL-17), then every UID above the
+// checkpoint in ascending order, one at a time (MAIL-3, MAIL-7) — and returns after one quiet
+// IDLE/poll period so the mailbox workflow loops. Each message: parse → blobs (ATT-3) → one DB
+// transaction (MAIL-13) → signal the incident workflows (MAIL-14) → checkpoint (MAIL-4).
+
+import { Context } from '@temporalio/activity';
+import {
+  BackendTerminatedError,
+  CheckIntegrityConstraintViolationError,
+  DataIntegrityError,
+  IntegrityConstraintViolationError,
+  InvalidInputError,
+  SchemaValidationError,
+} from 'slonik';
+
+import type { Config } from '../config/load.js';
+import { storeAndRouteEmail } from '../adapters/db/emails-routing.js';
+import type { RoutingResult } from '../adapters/db/emails-routing.js';
+import { emailIdByMessageId } from '../adapters/db/emails.js';
+import {
+  advanceCheckpoint,
+  dueMailFailures,
+  readCheckpoint,
+  recordMailFailure,
+  resolveMailFailure,
+} from '../adapters/db/mail-bookkeeping.js';
+import type { WatchedFolderRole } from '../adapters/db/mail-bookkeeping.js';
+import type { DbPool } from '../adapters/db/pool.js';
+import { storeAttachmentBlobs } from '../adapters/mail/attachment-store.js';
+import { ImapFolderSession } from '../adapters/mail/imap-session.js';
+import type { ImapSettings } from '../adapters/mail/imap-session.js';
+import { parseRawMessage } from '../adapters/mail/parse-message.js';
+import type { Logger } from '../logger.js';
+import { incidentWorkflow, mailSignal } from '../workflows/incident.js';
+import type { ActivityDependencies } from './index.js';
+
+export type MailboxFolderKey = 'inbox' | 'sent';
+
+export interface WatchedFolder {
+  key: MailboxFolderKey;
+  /** As configured (modified UTF-7 allowed, MAIL-1). */
+  name: string;
+  role: WatchedFolderRole;
+}
+
+/** MAIL-1: the two watched folders. */
+export function watchedFolders(config: Config): WatchedFolder[] {
+  return [
+    { key: 'inbox', name: config.mail.imap.inboxFolder, role: 'INBOX' },
+    { key: 'sent', name: config.mail.imap.sentFolder, role: 'SENT' },
+  ];
+}
+
+export interface SyncMailboxInput {
+  folderKey: MailboxFolderKey;
+}
+
+export interface SyncMailboxResult {
+  folder: string;
+  uidValidity: number;
+  lastUid: number;
+  stored: number;
+  failed: number;
+  /** True when the run ended because it reached its message budget (more may be waiting). */
+  budgetExhausted: boolean;
+}
+
+/** MAIL-16: how long a watcher may fail to connect before the alert. */
+export const IMAP_DOWN_ALERT_AFTER_MS = 15 * 60_000;
+
+/** Progress a retried attempt resumes from (heartbeat details). */
+export interface SyncProgress {
+  /** When this activity last had a working IMAP session (MAIL-16 counts failures from then). */
+  connectedAt?: number;
+  /** MAIL-5 backfill / MAIL-6 rescan: the last UID handled in that pass. */
+  pass?: { kind: 'backfill' | 'rescan'; uidValidity: number; uid: number };
+}
+
+export interface IngestionOptions {
+  /** Extra IMAP settings (tests: the sandbox CA, short timeouts). */
+  imap?: Partial<ImapSettings>;
+  /** Messages per activity run before it returns to the workflow. Default 1000. */
+  maxMessagesPerRun?: number;
+  now?: () => Date;
+}
+
+interface Runtime {
+  heartbeat(progress: SyncProgress): void;
+  progress: SyncProgress | undefined;
+  /** Rejects when the activity is cancelled (e.g. worker shutdown): the session is closed at once. */
+  cancelled?: Promise<never>;
+}
+
+type Outcome = 'stored' | 'failed' | 'skipped';
+
+/** Slonik errors caused by the message's data (not by the database being unreachable). */
+function isMessageDataError(error: unknown): boolean {
+  if (
+    error instanceof IntegrityConstraintViolationError ||
+    error instanceof CheckIntegrityConstraintViolationError ||
+    error instanceof DataIntegrityError ||
+    error instanceof InvalidInputError ||
+    error instanceof SchemaValidationError
+  ) {
+    return true;
+  }
+  if (error instanceof BackendTerminatedError) return false;
+  // Errors may come from another realm (test VMs): walk the cause chain by shape, not by class.
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
+    e = cause;
+  }
+  return false;
+}
+
+/** Node file-system errors (ATT-3 blob writes) carry an `E…` code and a syscall. */
+function isFileSystemError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && typeof syscall === 'string';
+}
+
+function errorText(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    const { name, message } = error as { name?: unknown; message?: unknown };
+    return `${typeof name === 'string' ? name : 'Error'}: ${typeof message === 'string' ? message : ''}`;
+  }
+  return String(error);
+}
+
+/** One folder, one IMAP session: everything `syncMailbox` does, with the Temporal context passed in. */
+export class MailboxSync {
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private progress: SyncProgress;
+  private stored = 0;
+  private failed = 0;
+
+  constructor(
+    private readonly deps: { config: Config; db: DbPool; log: Logger; temporal: ActivityDependencies['temporal'] },
+    private readonly folder: WatchedFolder,
+    private readonly runtime: Runtime,
+    private readonly options: IngestionOptions = {},
+  ) {
+    this.log = deps.log.child({ folder: folder.name, folderRole: folder.role });
+    this.now = options.now ?? (() => new Date());
+    this.progress = { ...(runtime.progress ?? {}) };
+  }
+
+  private imapSettings(): ImapSettings {
+    const { imap, login, password } = this.deps.config.mail;
+    return {
+      host: imap.host,
+      port: imap.port,
+      secure: imap.secure,
+      startTls: imap.startTls,
+      user: login,
+      password,
+      ...this.options.imap,
+    };
+  }
+
+  private beat(update: Partial<SyncProgress> = {}): void {
+    this.progress = { ...this.progress, ...update };
+    this.runtime.heartbeat(this.progress);
+  }
+
+  async run(): Promise<SyncMailboxResult> {
+    let session: ImapFolderSession;
+    try {
+      session = await ImapFolderSession.open(this.imapSettings(), this.folder.name);
+    } catch (error) {
+      this.reportConnectFailure(error);
+      throw error;
+    }
+    this.beat({ connectedAt: this.now().getTime() });
+    // Closing the session ends an IDLE wait with an error, so a shutdown never waits for the poll period.
+    this.runtime.cancelled?.catch(() => session.abort());
+    // Keeps the heartbeat going while waiting in IDLE, so a dead worker is noticed quickly.
+    const ticker = setInterval(() => this.beat({ connectedAt: this.now().getTime() }), 2_000);
+    try {
+      return await this.syncWith(session);
+    } finally {
+      clearInterval(ticker);
+      await session.close();
+    }
+  }
+
+  /** MAIL-16: an error line with the alert after 15 minutes without a working connection. */
+  private reportConnectFailure(error: unknown): void {
+    const since = this.progress.connectedAt ?? this.attemptStartedAt();
+    const failingForMs = this.now().getTime() - since;
+    const fields = { err: errorText(error), failingForMinutes: Math.floor(failingForMs / 60_000) };
+    if (failingForMs >= IMAP_DOWN_ALERT_AFTER_MS) {
+      this.log.error({ ...fields, alert: 'imap_down' }, 'mailbox watcher cannot connect to IMAP for 15 minutes');
+    } else {
+      this.log.warn(fields, 'IMAP connection failed; retrying with back-off');
+    }
+  }
+
+  private attemptStartedAt(): number {
+    try {
+      return Context.current().info.scheduledTimestampMs;
+    } catch {
+      return this.now().getTime();
+    }
+  }
+
+  private async syncWith(session: ImapFolderSession): Promise<SyncMailboxResult> {
+    const { db } = this.deps;
+    const folderRef = { name: this.folder.name, role: this.folder.role };
+    const checkpoint = await readCheckpoint(db, this.folder.name);
+    if (checkpoint === null) {
+      await this.catchUp(session, 'backfill', this.deps.config.mail.ingestion.initialBackfillDays);
+    } else if (checkpoint.uidValidity !== session.uidValidity) {
+      // MAIL-6
+      this.log.warn(
+        { alert: 'uidvalidity_changed', storedUidValidity: checkpoint.uidValidity, uidValidity: session.uidValidity },
+        'UIDVALIDITY changed: rescanning recent messages',
+      );
+      await this.catchUp(session, 'rescan', this.deps.config.mail.ingestion.uidValidityRescanDays);
+    }
+
+    await this.retryDueFailures(session);
+
+    const budget = this.options.maxMessagesPerRun ?? 1000;
+    const pollMs = this.deps.config.mail.imap.pollIntervalSeconds * 1000;
+    let handled = 0;
+    let lastUid = (await readCheckpoint(db, this.folder.name))?.lastUid ?? 0;
+    for (;;) {
+      const uids = await session.uidsAbove(lastUid);
+      if (uids.length === 0) {
+        // MAIL-3: IDLE push with the poll as fallback; one quiet period ends this run.
+        const news = await session.waitForNews(pollMs, this.deps.config.mail.imap.idleEnabled);
+        const after = await session.uidsAbove(lastUid);
+        if (after.length === 0) {
+          if (!news) break;
+          continue;
+        }
+        uids.push(...after);
+      }
+      for (const uid of uids) {
+        await this.handleUid(session, uid, false);
+        // MAIL-4: only past a message that was stored and routed, or recorded as a failure.
+        await advanceCheckpoint(db, folderRef, session.uidValidity, uid);
+        lastUid = uid;
+        this.beat();
+        if (++handled >= budget) {
+          return this.result(session, lastUid, true);
+        }
+      }
+    }
+    return this.result(session, lastUid, false);
+  }
+
+  private result(session: ImapFolderSession, lastUid: number, budgetExhausted: boolean): SyncMailboxResult {
+    return {
+      folder: this.folder.name,
+      uidValidity: session.uidValidity,
+      lastUid,
+      stored: this.stored,
+      failed: this.failed,
+      budgetExhausted,
+    };
+  }
+
+  /**
+   * MAIL-5 (first run: INTERNALDATE within the backfill window) and MAIL-6 (new UIDVALIDITY: the
+   * rescan window, skipping stored Message-IDs); then the checkpoint is the highest UID seen or
+   * UIDNEXT − 1. A retried attempt resumes after the last UID its heartbeat recorded.
+   */
+  private async catchUp(session: ImapFolderSession, kind: 'backfill' | 'rescan', days: number): Promise<void> {
+    const since = new Date(this.now().getTime() - days * 24 * 3600_000);
+    const uids = days > 0 ? await session.uidsReceivedSince(since) : [];
+    const pass = this.progress.pass;
+    const resumeAfter =
+      pass !== undefined && pass.kind === kind && pass.uidValidity === session.uidValidity ? pass.uid : 0;
+    this.log.info({ kind, days, candidates: uids.length, resumeAfter }, 'catching up on the folder');
+    for (const uid of uids) {
+      if (uid <= resumeAfter) continue;
+      await this.handleUid(session, uid, false, kind === 'rescan');
+      this.beat({ pass: { kind, uidValidity: session.uidValidity, uid } });
+    }
+    const highest = Math.max(session.uidNext - 1, uids.at(-1) ?? 0, 0);
+    await advanceCheckpoint(
+      this.deps.db,
+      { name: this.folder.name, role: this.folder.role },
+      session.uidValidity,
+      highest,
+    );
+    this.beat({ pass: undefined });
+  }
+
+  /** MAIL-17: re-fetches due failures by UID; success resolves them. */
+  private async retryDueFailures(session: ImapFolderSession): Promise<void> {
+    const due = await dueMailFailures(this.deps.db, this.folder.name, session.uidValidity, this.now());
+    for (const failure of due) {
+      this.log.info({ uid: failure.uid, attempts: failure.attempts }, 'retrying a failed message');
+      await this.handleUid(session, failure.uid, true);
+      this.beat();
+    }
+  }
+
+  /** Fetch, parse, store and route one message; failures become records (MAIL-17). */
+  private async handleUid(
+    session: ImapFolderSession,
+    uid: number,
+    isRetry: boolean,
+    skipStoredMessageIds = false,
+  ): Promise<Outcome> {
+    const log = this.log.child({ uid, uidValidity: session.uidValidity });
+    const key = { folderName: this.folder.name, uidValidity: session.uidValidity, uid };
+    const message = await session.fetch(uid);
+    if (message === null) {
+      if (isRetry) return this.fail(log, key, null, 'message is no longer in the folder', true);
+      log.info('message vanished before it could be fetched');
+      return 'skipped';
+    }
+    const { config } = this.deps;
+    const parsed = parseRawMessage(message.raw, {
+      folderRole: this.folder.role,
+      folderName: this.folder.name,
+      uid,
+      uidValidity: session.uidValidity,
+      internalDate: message.internalDate,
+      ownAddress: config.mail.login,
+      queueKey: config.tracker.queue,
+      senderDeny: config.mail.senders.deny,
+      maxDateSkewHours: config.mail.ingestion.dateMaxSkewHours,
+      messageIdDomain: config.mail.messageIdDomain,
+      attachmentMaxStoreBytes: config.attachments.maxStoreBytes,
+    });
+    if (!parsed.ok) return this.fail(log, key, parsed.messageId, parsed.reason, isRetry);
+    const mailLog = log.child({ messageId: parsed.messageId });
+    for (const warning of parsed.warnings) mailLog.warn({ warning }, 'message parsed with a warning');
+
+    if (skipStoredMessageIds && (await emailIdByMessageId(this.deps.db, parsed.messageId)) !== null) {
+      mailLog.debug('already stored (MAIL-6 rescan): skipped');
+      return 'skipped';
+    }
+
+    let result: RoutingResult;
+    try {
+      await storeAttachmentBlobs(config.attachments.dir, parsed.attachments);
+      result = await storeAndRouteEmail(this.deps.db, parsed, {
+        queue: config.tracker.queue,
+        senderAllowList: config.mail.senders.allow,
+      });
+    } catch (error) {
+      if (isFileSystemError(error)) {
+        // A file-system error (ATT-3): the message's fault only if it persists; retried later.
+        return this.fail(mailLog, key, parsed.messageId, `storage error: ${errorText(error)}`, isRetry);
+      }
+      if (!isMessageDataError(error)) throw error; // the database is unreachable: the activity retries
+      return this.fail(mailLog, key, parsed.messageId, `storage error: ${errorText(error)}`, isRetry);
+    }
+    this.report(mailLog, result);
+    await this.signal(result);
+    await resolveMailFailure(this.deps.db, key, this.now());
+    this.stored++;
+    return 'stored';
+  }
+
+  private report(log: Logger, result: RoutingResult): void {
+    const context = log.child({ emailId: result.emailId, incidentId: result.incidentId ?? undefined });
+    context.info(
+      {
+        classification: result.classification,
+        inserted: result.inserted,
+        reason: result.reason,
+        createdIncident: result.createdIncidentId !== null,
+      },
+      result.inserted ? 'e-mail stored' : 'e-mail already stored (MAIL-8)',
+    );
+    for (const conflict of result.conflicts) {
+      context.warn(
+        { alert: 'thread_conflict', ...conflict },
+        'thread conflict: e-mail linked to one of several incidents',
+      );
+    }
+    for (const messageId of result.bouncedOutboxMessageIds) {
+      context.error(
+        { alert: 'automatic_email_not_delivered', bouncedMessageId: messageId },
+        'automatic e-mail not delivered (NOISE-3)',
+      );
+    }
+  }
+
+  /** MAIL-14: signalWithStart per newly linked e-mail; the workflow ignores repeats. */
+  private async signal(result: RoutingResult): Promise<void> {
+    for (const { incidentId, emailId } of result.signals) {
+      await this.deps.temporal.workflow.signalWithStart(incidentWorkflow, {
+        workflowId: `incident-${incidentId}`,
+        taskQueue: this.deps.config.temporal.taskQueue,
+        args: [{ incidentId }],
+        signal: mailSignal,
+        signalArgs: [{ emailId }],
+      });
+    }
+  }
+
+  private async fail(
+    log: Logger,
+    key: { folderName: string; uidValidity: number; uid: number },
+    messageId: string | null,
+    reason: string,
+    isRetry: boolean,
+  ): Promise<Outcome> {
+    const failure = await recordMailFailure(this.deps.db, key, { messageId, error: reason, isRetry }, this.now());
+    this.failed++;
+    if (failure.state === 'abandoned') {
+      log.error(
+        { alert: 'mail_failure_abandoned', failureId: failure.id, attempts: failure.attempts, reason },
+        'message abandoned after its last retry (MAIL-17)',
+      );
+    } else {
+      log.warn(
+        { failureId: failure.id, attempts: failure.attempts, nextRetryAt: failure.nextRetryAt, reason },
+        'message could not be processed: recorded as a mail failure (MAIL-17)',
+      );
+    }
+    return 'failed';
+  }
+}
+
+export function createIngestionActivities(deps: ActivityDependencies, options: IngestionOptions = {}) {
+  return {
+    /** MAIL-1…MAIL-17 for one folder; returns after a quiet IDLE/poll period or its message budget. */
+    async syncMailbox(input: SyncMailboxInput): Promise<SyncMailboxResult> {
+      const folder = watchedFolders(deps.config).find((f) => f.key === input.folderKey);
+      if (folder === undefined) throw new Error(`unknown mailbox folder key ${JSON.stringify(input.folderKey)}`);
+      const context = Context.current();
+      const sync = new MailboxSync(
+        deps,
+        folder,
+        {
+          heartbeat: (progress) => context.heartbeat(progress),
+          progress: context.info.heartbeatDetails as SyncProgress | undefined,
+          cancelled: context.cancelled,
+        },
+        options,
+      );
+      return sync.run();
+    },
+  };
+}

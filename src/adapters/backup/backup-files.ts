@@ -1,0 +1,62 @@
+// BAK-1 / BAK-3 backup file names: `backup_<db>_<YYYY-MM-DD_HH-mm>.dump` (legacy `.sql` too), the
+// timestamp in the configured time zone (GEN-6), and which files retention deletes.
+
+const NAME = /^backup_(.+)_(\d{4})-(\d{2})-(\d{2})_(\d{2})-(\d{2})\.(dump|sql)$/;
+
+/** Wall-clock parts of `instant` in `timeZone`. */
+function wallClock(instant: Date, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute', string> {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(instant);
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '00';
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
+}
+
+export function backupFileName(database: string, instant: Date, timeZone: string): string {
+  const t = wallClock(instant, timeZone);
+  return `backup_${database}_${t.year}-${t.month}-${t.day}_${t.hour}-${t.minute}.dump`;
+}
+
+/** Offset (ms) of `timeZone` from UTC at `instant`. */
+function zoneOffsetMs(instant: Date, timeZone: string): number {
+  const t = wallClock(instant, timeZone);
+  const asUtc = Date.UTC(Number(t.year), Number(t.month) - 1, Number(t.day), Number(t.hour), Number(t.minute));
+  return asUtc - Math.floor(instant.getTime() / 60_000) * 60_000;
+}
+
+/** The instant a backup file name stands for, or null for other files. */
+export function backupFileTime(fileName: string, timeZone: string): Date | null {
+  const m = NAME.exec(fileName);
+  if (!m) return null;
+  const [, , y, mo, d, h, mi] = m.map(Number);
+  const wall = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0);
+  if (Number.isNaN(wall)) return null;
+  // Two passes settle the offset around DST changes.
+  const first = wall - zoneOffsetMs(new Date(wall), timeZone);
+  return new Date(wall - zoneOffsetMs(new Date(first), timeZone));
+}
+
+/**
+ * BAK-3: backup files (`backup_*.dump`, legacy `backup_*.sql`) older than `retentionDays`, never
+ * `keep` (the newest verified backup).
+ */
+export function filesToDelete(
+  fileNames: readonly string[],
+  now: Date,
+  retentionDays: number,
+  timeZone: string,
+  keep: string | null,
+): string[] {
+  const cutoff = now.getTime() - retentionDays * 86_400_000;
+  return fileNames.filter((name) => {
+    if (name === keep) return false;
+    const time = backupFileTime(name, timeZone);
+    return time !== null && time.getTime() < cutoff;
+  });
+}
