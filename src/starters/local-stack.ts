@@ -4,7 +4,7 @@
 // loss) is recovered by the next start: leftovers are found by their pid files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createDatabase } from '../adapters/db/admin.js';
 import { ConfigError, parseConfig, readEnvironment } from '../config/load.js';
@@ -165,6 +165,15 @@ export async function startStack(): Promise<void> {
   );
   await sandbox?.afterBootstrap(config);
 
+  // What the stack filled in (embedded servers, sandbox peers), for `scripts/dispatch` in another
+  // terminal; owner-only, removed at stop. Values from .env or the environment are not repeated.
+  const filled = Object.entries(env).filter(([name, value]) => sources.env[name] !== value);
+  await writeFile(
+    join(paths.runDir, 'stack.env'),
+    filled.map(([name, value]) => `${name}='${value.replaceAll("'", "'\\''")}'\n`).join(''),
+    { mode: 0o600 },
+  );
+
   const worker = startWorker(env, paths);
   if (worker.pid !== undefined) await writePidFile(join(paths.runDir, 'worker.pid'), worker.pid);
 
@@ -178,6 +187,7 @@ export async function startStack(): Promise<void> {
       await new Promise((r) => worker.once('exit', r));
     }
     await rm(join(paths.runDir, 'worker.pid'), { force: true });
+    await rm(join(paths.runDir, 'stack.env'), { force: true });
     await sandbox?.close();
     await stopStack(paths);
     say('stopped; nothing left running');
@@ -201,6 +211,7 @@ export async function startStack(): Promise<void> {
     ...embedded.map((line) => `  ${line}`),
     ...(sandbox?.describe() ?? []).map((line) => `  ${line}`),
     `  logs                       ${paths.logDir}/ (worker.log, temporal.log, postgres.log, stack.log)`,
+    `  admin CLI                  scripts/dispatch --help  (e.g. scripts/dispatch status)`,
     'Press Ctrl-C to stop everything.',
   ];
   say(lines.join('\n'));
