@@ -2,7 +2,7 @@
 // in a file, Web UI, our search attributes registered at start.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { searchAttributeCliArgs } from '../../workflows/search-attributes.js';
 import { projectPath } from '../../project-root.js';
@@ -94,5 +94,6 @@ export async function stopTemporalDevServer(pidFile: string): Promise<boolean> {
   const pid = await ownLiveProcess(pidFile, TEMPORAL_BINARY);
   if (pid === null) return false;
   await terminate(pid);
+  await rm(pidFile, { force: true });
   return true;
 }
