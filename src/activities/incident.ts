@@ -152,6 +152,21 @@ export function createIncidentActivities(deps: ActivityDependencies) {
   const fieldIds: TrackerFieldIds = trackerFieldIds(tracker, tracker.fieldIds.typeOfProblem);
   const excludedRegions = new Set(tracker.excludedRegions.map((r: string) => r.trim().toLowerCase()));
 
+  /** YT-14 values from the DB; SLA values stay unknown here (the SLA rules own them). */
+  const derivedFieldsOf = (incident: IncidentRecord, site: { poleCode?: string | null; bsName?: string | null }) =>
+    deriveTrackerFields(
+      {
+        registrationTime: incident.registrationTime,
+        slaDeadline: null,
+        slaStatus: SLA_STATUS.unknown,
+        hasPole: incident.poleId !== null,
+        contractorName: incident.contractorName,
+        operatorNames: incident.operatorNames,
+        ...site,
+      },
+      fieldIds,
+    );
+
   const requireIncident = async (incidentId: number): Promise<IncidentRecord> => {
     const incident = await loadIncident(db, incidentId);
     if (incident === null) {
@@ -297,19 +312,7 @@ export function createIncidentActivities(deps: ActivityDependencies) {
         }
         const emails = await linkedEmails(db, incident.id);
         const primary = primaryOf(incident, emails);
-        const derived = deriveTrackerFields(
-          {
-            registrationTime: incident.registrationTime,
-            slaDeadline: null,
-            slaStatus: SLA_STATUS.unknown,
-            hasPole: incident.poleId !== null,
-            contractorName: incident.contractorName,
-            operatorNames: incident.operatorNames,
-            poleCode: incident.poleCode,
-            bsName: incident.baseStationName,
-          },
-          fieldIds,
-        );
+        const derived = derivedFieldsOf(incident, { poleCode: incident.poleCode, bsName: incident.baseStationName });
         const fields: Record<string, unknown> = {};
         for (const [id, value] of Object.entries(derived)) if (value !== null) fields[id] = value;
         const attachmentIds = primary === null ? [] : await uploadAttachments(primary.id);
@@ -433,19 +436,11 @@ export function createIncidentActivities(deps: ActivityDependencies) {
         const issue = await trackerClient().getIssue(incident.code);
         const fieldsEmpty =
           readFieldString(issue[fieldIds.poleNumber]) === null && readFieldString(issue[fieldIds.baseStation]) === null;
-        const derived = deriveTrackerFields(
-          {
-            registrationTime: incident.registrationTime,
-            slaDeadline: null,
-            slaStatus: SLA_STATUS.unknown,
-            hasPole: incident.poleId !== null,
-            contractorName: incident.contractorName,
-            operatorNames: incident.operatorNames,
-            ...(fieldsEmpty && incident.poleId !== null
-              ? { poleCode: incident.poleCode, bsName: incident.baseStationName }
-              : {}),
-          },
-          fieldIds,
+        const derived = derivedFieldsOf(
+          incident,
+          fieldsEmpty && incident.poleId !== null
+            ? { poleCode: incident.poleCode, bsName: incident.baseStationName }
+            : {},
         );
         // SLA deadline and status belong to the SLA rules (SLA-*), not to this step.
         delete derived[fieldIds.slaDeadline];

@@ -46,11 +46,25 @@ function assertValidInstant(instant: Date): void {
  * The time zone must have been validated (CONF-2); an unknown name throws a RangeError.
  */
 export function formatHumanDateTime(instant: Date, timeZone: string = DEFAULT_TIME_ZONE): string {
+  const t = wallClock(instant, timeZone);
+  return `${t.day}.${t.month}.${t.year} ${t.hour}:${t.minute}`;
+}
+
+/** The wall-clock parts of `instant` in `timeZone`, zero-padded (year to 4 digits). */
+export function wallClock(
+  instant: Date,
+  timeZone: string,
+): Record<'year' | 'month' | 'day' | 'hour' | 'minute', string> {
   assertValidInstant(instant);
   const parts: Record<string, string> = {};
   for (const part of humanFormatter(timeZone).formatToParts(instant)) parts[part.type] = part.value;
-  const year = (parts.year ?? '').padStart(4, '0');
-  return `${parts.day}.${parts.month}.${year} ${parts.hour}:${parts.minute}`;
+  return {
+    year: (parts.year ?? '').padStart(4, '0'),
+    month: parts.month ?? '00',
+    day: parts.day ?? '00',
+    hour: parts.hour ?? '00',
+    minute: parts.minute ?? '00',
+  };
 }
 
 /** GEN-7: Tracker write format, always UTC with milliseconds: `YYYY-MM-DDTHH:mm:ss.SSS+0000`. */

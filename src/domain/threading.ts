@@ -6,11 +6,21 @@
 import { findIncidentKeys } from './mail/incident-key.js';
 import { senderMayOpenIncident } from './sender-patterns.js';
 
-export type FolderRole = 'INBOX' | 'SENT' | 'OUTBOX';
+export const FOLDER_ROLES = ['INBOX', 'SENT', 'OUTBOX'] as const;
+export type FolderRole = (typeof FOLDER_ROLES)[number];
 
-/** NOISE-1 classes. */
-export type EmailClassification =
-  'own' | 'tracker' | 'foreign_tracker' | 'bounce' | 'auto_reply' | 'self_sent' | 'denied' | 'normal';
+/** NOISE-1 classes, in the order NOISE-1 evaluates them. */
+export const EMAIL_CLASSIFICATIONS = [
+  'own',
+  'tracker',
+  'foreign_tracker',
+  'bounce',
+  'auto_reply',
+  'self_sent',
+  'denied',
+  'normal',
+] as const;
+export type EmailClassification = (typeof EMAIL_CLASSIFICATIONS)[number];
 
 /** A stored e-mail as the thread rules see it (DATA-3). Message-IDs are normalised (MAIL-9, MAIL-10). */
 export interface ThreadEmail {

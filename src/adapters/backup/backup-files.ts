@@ -1,22 +1,9 @@
 // BAK-1 / BAK-3 backup file names: `backup_<db>_<YYYY-MM-DD_HH-mm>.dump` (legacy `.sql` too), the
 // timestamp in the configured time zone (GEN-6), and which files retention deletes.
 
-const NAME = /^backup_(.+)_(\d{4})-(\d{2})-(\d{2})_(\d{2})-(\d{2})\.(dump|sql)$/;
+import { wallClock } from '../../domain/datetime.js';
 
-/** Wall-clock parts of `instant` in `timeZone`. */
-function wallClock(instant: Date, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute', string> {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(instant);
-  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '00';
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
-}
+const NAME = /^backup_(.+)_(\d{4})-(\d{2})-(\d{2})_(\d{2})-(\d{2})\.(dump|sql)$/;
 
 export function backupFileName(database: string, instant: Date, timeZone: string): string {
   const t = wallClock(instant, timeZone);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import type { ParsedEmail } from '../../domain/mail/parsed-email.js';
 import type { ThreadEmail } from '../../domain/threading.js';
+import { EMAIL_CLASSIFICATIONS, FOLDER_ROLES } from '../../domain/threading.js';
 
 const idRow = z.object({ id: z.number() });
 
@@ -138,17 +139,8 @@ const threadRow = z.object({
   incident_id: z.number().nullable(),
   effective_date: z.date(),
   uid: z.number().nullable(),
-  classification: z.enum([
-    'own',
-    'tracker',
-    'foreign_tracker',
-    'bounce',
-    'auto_reply',
-    'self_sent',
-    'denied',
-    'normal',
-  ]),
-  folder_role: z.enum(['INBOX', 'SENT', 'OUTBOX']),
+  classification: z.enum(EMAIL_CLASSIFICATIONS),
+  folder_role: z.enum(FOLDER_ROLES),
 });
 
 /**

@@ -5,6 +5,7 @@ import { sql } from 'slonik';
 import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { EmailClassification, FolderRole } from '../../domain/threading.js';
+import { EMAIL_CLASSIFICATIONS, FOLDER_ROLES } from '../../domain/threading.js';
 
 const incidentRow = z.object({
   id: z.number(),
@@ -101,17 +102,8 @@ const emailRow = z.object({
   requester_address: z.string().nullable(),
   effective_date: z.date(),
   body: z.string().nullable(),
-  folder_role: z.enum(['INBOX', 'SENT', 'OUTBOX']),
-  classification: z.enum([
-    'own',
-    'tracker',
-    'foreign_tracker',
-    'bounce',
-    'auto_reply',
-    'self_sent',
-    'denied',
-    'normal',
-  ]),
+  folder_role: z.enum(FOLDER_ROLES),
+  classification: z.enum(EMAIL_CLASSIFICATIONS),
   to_addresses: z.array(z.string()),
   cc_addresses: z.array(z.string()),
   observer_addresses: z.array(z.string()),
