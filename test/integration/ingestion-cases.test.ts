@@ -112,13 +112,20 @@ describe('mail ingestion rules', () => {
   test('THREAD-1: two messages of one new conversation processed concurrently open one incident', async () => {
     await harness.sync('inbox');
     await harness.sync('sent');
-    const date = new Date(Date.now() - 60_000).toUTCString();
-    // Both reference the same unseen original (THREAD-2/THREAD-10); one arrives per folder.
-    await appendMessage(account(), 'INBOX', message({ id: '<a@x>', subject: 'Авария', date, references: '<root@x>' }));
+    // Both reference the same unseen original (THREAD-2/THREAD-10); one arrives per folder. The
+    // INBOX report is the earlier one, so THREAD-8 lets the conversation open an incident whichever
+    // folder is processed first (with equal dates and UIDs the earliest e-mail would be a tie).
+    const reported = new Date(Date.now() - 120_000).toUTCString();
+    const answered = new Date(Date.now() - 60_000).toUTCString();
+    await appendMessage(
+      account(),
+      'INBOX',
+      message({ id: '<a@x>', subject: 'Авария', date: reported, references: '<root@x>' }),
+    );
     await appendMessage(
       account(),
       'Sent',
-      message({ id: '<b@x>', subject: 'Re: Авария', date, references: '<root@x>', from: COLLECTION_MAILBOX }),
+      message({ id: '<b@x>', subject: 'Re: Авария', date: answered, references: '<root@x>', from: COLLECTION_MAILBOX }),
     );
     await Promise.all([harness.sync('inbox'), harness.sync('sent')]);
     const rows = await storedEmails(harness);
