@@ -6,6 +6,7 @@ import { Command } from 'commander';
 
 import { projectPath } from '../src/project-root.js';
 import { p1IdleLatency } from './p1-idle-latency.js';
+import { p2Backlog } from './p2-backlog.js';
 import { p4ThreadLookup } from './p4-thread-lookup.js';
 import { p5Extraction } from './p5-extraction.js';
 import { machineInfo } from './support/machine.js';
@@ -15,7 +16,7 @@ import { startBenchServices } from './support/services.js';
 import type { Benchmark, BenchmarkResult } from './support/types.js';
 import { tsSync } from './ts-sync.js';
 
-const BENCHMARKS: readonly Benchmark[] = [p1IdleLatency, p4ThreadLookup, p5Extraction, tsSync];
+const BENCHMARKS: readonly Benchmark[] = [p1IdleLatency, p2Backlog, p4ThreadLookup, p5Extraction, tsSync];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bench')
