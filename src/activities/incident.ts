@@ -22,6 +22,7 @@ import type { EmailRecord, IncidentRecord } from '../adapters/db/incident-store.
 import { directoryForTokens } from '../adapters/db/directory-store.js';
 import { dispatcherLoads, dispatchers } from '../adapters/db/dispatchers.js';
 import { commentRecord, markCommentPending, markCommentPosted, sha256Hex } from '../adapters/db/tracker-bookkeeping.js';
+import { createAlerts } from '../adapters/telegram/alerts.js';
 import { createTrackerClient } from '../adapters/tracker/index.js';
 import type { TrackerClient, TrackerIssue } from '../adapters/tracker/client.js';
 import { TrackerError } from '../adapters/tracker/errors.js';
@@ -145,8 +146,20 @@ async function assigneeLogin(client: TrackerClient, issue: TrackerIssue): Promis
 export function createIncidentActivities(deps: ActivityDependencies) {
   const { config, db } = deps;
   const tracker = config.tracker;
+  const alerts = deps.alerts ?? createAlerts({ config, db, log: deps.log });
   let client: TrackerClient | undefined;
-  const trackerClient = (): TrackerClient => (client ??= createTrackerClient(tracker, db, deps.log));
+  // YT-3 / ALERT-3: a failed token refresh reaches Telegram, not only the log.
+  const onRefreshFailed = (error: unknown) =>
+    alerts.alert({
+      level: 'error',
+      kind: 'tracker_token_refresh_failed',
+      subject: 'tracker',
+      text:
+        'Не удалось обновить OAuth-токен Яндекс Трекера: ' +
+        `${error instanceof Error ? error.message : String(error)}. Проверьте YT_REFRESH_TOKEN и учётные данные приложения.`,
+    });
+  const trackerClient = (): TrackerClient =>
+    (client ??= createTrackerClient(tracker, db, deps.log, { onRefreshFailed }));
   // The fields written here never include the problem type, so its unresolved id is enough for
   // compare-before-write (the local-field lookup is not needed on this path).
   const fieldIds: TrackerFieldIds = trackerFieldIds(tracker, tracker.fieldIds.typeOfProblem);
@@ -288,6 +301,12 @@ export function createIncidentActivities(deps: ActivityDependencies) {
             { alert: 'no_dispatcher', incidentId },
             'no dispatcher can be assigned: the issue stays unassigned (ASSIGN-4)',
           );
+          await alerts.alert({
+            level: 'error',
+            kind: 'no_dispatcher',
+            incidentId,
+            text: 'Нет доступного диспетчера: задача остаётся без исполнителя до следующего входящего письма (ASSIGN-4).',
+          });
           return null;
         }
         await setResponsibleDispatcher(db, incidentId, login);

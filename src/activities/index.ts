@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/load.js';
 import type { DbPool } from '../adapters/db/pool.js';
 import type { Logger } from '../logger.js';
+import type { Alerts } from '../adapters/telegram/alerts.js';
 import { createIngestionActivities } from './ingestion.js';
 import { createIncidentActivities } from './incident.js';
 import { createOperationsActivities } from './operations.js';
@@ -16,6 +17,8 @@ export interface ActivityDependencies {
   log: Logger;
   /** For activities that start or signal workflows (e.g. routing a stored e-mail to its incident). */
   temporal: Client;
+  /** The Telegram Alerts service (SPEC §19), created once per worker; each factory makes its own when absent. */
+  alerts?: Alerts;
 }
 
 export function createActivities(deps: ActivityDependencies) {

@@ -31,6 +31,8 @@ import { storeAttachmentBlobs } from '../adapters/mail/attachment-store.js';
 import { ImapFolderSession } from '../adapters/mail/imap-session.js';
 import type { ImapSettings } from '../adapters/mail/imap-session.js';
 import { parseRawMessage } from '../adapters/mail/parse-message.js';
+import { createAlerts } from '../adapters/telegram/alerts.js';
+import type { Alerts } from '../adapters/telegram/alerts.js';
 import type { Logger } from '../logger.js';
 import { incidentWorkflow, mailSignal } from '../workflows/incident.js';
 import type { ActivityDependencies } from './index.js';
@@ -134,18 +136,26 @@ function errorText(error: unknown): string {
 export class MailboxSync {
   private readonly log: Logger;
   private readonly now: () => Date;
+  private readonly alerts: Alerts;
   private progress: SyncProgress;
   private stored = 0;
   private failed = 0;
 
   constructor(
-    private readonly deps: { config: Config; db: DbPool; log: Logger; temporal: ActivityDependencies['temporal'] },
+    private readonly deps: {
+      config: Config;
+      db: DbPool;
+      log: Logger;
+      temporal: ActivityDependencies['temporal'];
+      alerts?: Alerts;
+    },
     private readonly folder: WatchedFolder,
     private readonly runtime: Runtime,
     private readonly options: IngestionOptions = {},
   ) {
     this.log = deps.log.child({ folder: folder.name, folderRole: folder.role });
     this.now = options.now ?? (() => new Date());
+    this.alerts = deps.alerts ?? createAlerts({ config: deps.config, db: deps.db, log: deps.log });
     this.progress = { ...(runtime.progress ?? {}) };
   }
 
@@ -172,10 +182,16 @@ export class MailboxSync {
     try {
       session = await ImapFolderSession.open(this.imapSettings(), this.folder.name);
     } catch (error) {
-      this.reportConnectFailure(error);
+      await this.reportConnectFailure(error);
       throw error;
     }
     this.beat({ connectedAt: this.now().getTime() });
+    // MAIL-16 / ALERT-2: one recovery message if this folder's watcher was reported down.
+    await this.alerts.recovered(
+      'imap_down',
+      this.folder.name,
+      `Папка ${this.folder.name}: подключение к IMAP восстановлено.`,
+    );
     // Closing the session ends an IDLE wait with an error, so a shutdown never waits for the poll period.
     this.runtime.cancelled?.catch(() => session.abort());
     // Keeps the heartbeat going while waiting in IDLE, so a dead worker is noticed quickly.
@@ -189,12 +205,18 @@ export class MailboxSync {
   }
 
   /** MAIL-16: an error line with the alert after 15 minutes without a working connection. */
-  private reportConnectFailure(error: unknown): void {
+  private async reportConnectFailure(error: unknown): Promise<void> {
     const since = this.progress.connectedAt ?? this.attemptStartedAt();
     const failingForMs = this.now().getTime() - since;
     const fields = { err: errorText(error), failingForMinutes: Math.floor(failingForMs / 60_000) };
     if (failingForMs >= IMAP_DOWN_ALERT_AFTER_MS) {
       this.log.error({ ...fields, alert: 'imap_down' }, 'mailbox watcher cannot connect to IMAP for 15 minutes');
+      await this.alerts.alert({
+        level: 'error',
+        kind: 'imap_down',
+        subject: this.folder.name,
+        text: `Папка ${this.folder.name}: нет подключения к IMAP ${fields.failingForMinutes} мин. Ошибка: ${fields.err}`,
+      });
     } else {
       this.log.warn(fields, 'IMAP connection failed; retrying with back-off');
     }
@@ -220,6 +242,14 @@ export class MailboxSync {
         { alert: 'uidvalidity_changed', storedUidValidity: checkpoint.uidValidity, uidValidity: session.uidValidity },
         'UIDVALIDITY changed: rescanning recent messages',
       );
+      await this.alerts.alert({
+        level: 'warning',
+        kind: 'uidvalidity_changed',
+        subject: this.folder.name,
+        text:
+          `Папка ${this.folder.name}: изменился UIDVALIDITY (${checkpoint.uidValidity} → ${session.uidValidity}). ` +
+          `Повторно просматриваются письма за ${this.deps.config.mail.ingestion.uidValidityRescanDays} дн.`,
+      });
       await this.catchUp(session, 'rescan', this.deps.config.mail.ingestion.uidValidityRescanDays);
     }
 
@@ -356,14 +386,14 @@ export class MailboxSync {
       if (!isMessageDataError(error)) throw error; // the database is unreachable: the activity retries
       return this.fail(mailLog, key, parsed.messageId, `storage error: ${errorText(error)}`, isRetry);
     }
-    this.report(mailLog, result);
+    await this.report(mailLog, result);
     await this.signal(result);
     await resolveMailFailure(this.deps.db, key, this.now());
     this.stored++;
     return 'stored';
   }
 
-  private report(log: Logger, result: RoutingResult): void {
+  private async report(log: Logger, result: RoutingResult): Promise<void> {
     const context = log.child({ emailId: result.emailId, incidentId: result.incidentId ?? undefined });
     context.info(
       {
@@ -379,12 +409,28 @@ export class MailboxSync {
         { alert: 'thread_conflict', ...conflict },
         'thread conflict: e-mail linked to one of several incidents',
       );
+      await this.alerts.alert({
+        level: 'warning',
+        kind: 'thread_conflict',
+        incidentId: conflict.chosenIncidentId,
+        text:
+          `Письмо ${result.messageId} (e-mail #${conflict.emailId}) подходит к нескольким инцидентам ` +
+          `(${conflict.candidateIncidentIds.map((id) => `#${id}`).join(', ')}, правило ${conflict.rule}); ` +
+          `привязано к #${conflict.chosenIncidentId}. Проверьте конфликт.`,
+      });
     }
     for (const messageId of result.bouncedOutboxMessageIds) {
       context.error(
         { alert: 'automatic_email_not_delivered', bouncedMessageId: messageId },
         'automatic e-mail not delivered (NOISE-3)',
       );
+      await this.alerts.alert({
+        level: 'error',
+        kind: 'automatic_email_not_delivered',
+        incidentId: result.incidentId,
+        subject: messageId,
+        text: `Автоматическое письмо ${messageId} не доставлено: получено уведомление о недоставке ${result.messageId}.`,
+      });
     }
   }
 
@@ -415,6 +461,14 @@ export class MailboxSync {
         { alert: 'mail_failure_abandoned', failureId: failure.id, attempts: failure.attempts, reason },
         'message abandoned after its last retry (MAIL-17)',
       );
+      await this.alerts.alert({
+        level: 'error',
+        kind: 'mail_failure_abandoned',
+        subject: this.folder.name,
+        text:
+          `Папка ${this.folder.name}: письмо UID ${key.uid}${messageId === null ? '' : ` (${messageId})`} ` +
+          `не обработано после ${failure.attempts} попыток и оставлено. Причина: ${reason}`,
+      });
     } else {
       log.warn(
         { failureId: failure.id, attempts: failure.attempts, nextRetryAt: failure.nextRetryAt, reason },
@@ -426,6 +480,7 @@ export class MailboxSync {
 }
 
 export function createIngestionActivities(deps: ActivityDependencies, options: IngestionOptions = {}) {
+  const alerts = deps.alerts ?? createAlerts({ config: deps.config, db: deps.db, log: deps.log });
   return {
     /** MAIL-1…MAIL-17 for one folder; returns after a quiet IDLE/poll period or its message budget. */
     async syncMailbox(input: SyncMailboxInput): Promise<SyncMailboxResult> {
@@ -433,7 +488,7 @@ export function createIngestionActivities(deps: ActivityDependencies, options: I
       if (folder === undefined) throw new Error(`unknown mailbox folder key ${JSON.stringify(input.folderKey)}`);
       const context = Context.current();
       const sync = new MailboxSync(
-        deps,
+        { ...deps, alerts },
         folder,
         {
           heartbeat: (progress) => context.heartbeat(progress),

@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createDbPool } from '../adapters/db/pool.js';
+import { createAlerts } from '../adapters/telegram/alerts.js';
 import { loadConfigOrExit } from '../config/cli.js';
 import { secretValues } from '../config/redact.js';
 import { createLogger } from '../logger.js';
@@ -22,7 +23,9 @@ const db = await createDbPool(config.database.url);
 const connection = await NativeConnection.connect({ address: config.temporal.address });
 const clientConnection = await Connection.connect({ address: config.temporal.address });
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-const worker = await createDispatchWorker({ config, db, log, temporal }, connection);
+// One Alerts service per worker process, shared by every activity (SPEC §19).
+const alerts = createAlerts({ config, db, log });
+const worker = await createDispatchWorker({ config, db, log, temporal, alerts }, connection);
 log.info(
   { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address },
   `DISPATCH worker started (${config.debug ? 'debug mode' : 'production'})`,

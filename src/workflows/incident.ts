@@ -12,6 +12,7 @@ import {
   defineQuery,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -19,6 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { createAlertActivities } from '../activities/alerts.js';
 import type { IncidentActivities, IncidentContext } from '../activities/incident.js';
 import {
   BaseStation,
@@ -110,6 +112,13 @@ const BASE_OPTIONS = {
 
 /** Activities with a readable summary in the Web UI history (OPS-1). */
 const activities = (summary: string) => proxyActivities<IncidentActivities>({ ...BASE_OPTIONS, summary });
+
+/** ALERT-1: the Alerts service never throws and retries the Bot API itself, so few attempts suffice. */
+const { sendAlert } = proxyActivities<ReturnType<typeof createAlertActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  summary: 'Telegram alert',
+});
 
 /** A refused Tracker request or a vanished incident: retrying will not help. */
 function isFinalFailure(error: unknown): boolean {
@@ -215,6 +224,23 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<vo
         alert: 'tracker_issue_refused',
         error: String(error),
       });
+      // Histories recorded before this alert existed replay without the extra activity.
+      if (patched('alert-tracker-issue-refused')) {
+        try {
+          await sendAlert({
+            level: 'error',
+            kind: 'tracker_issue_refused',
+            incidentId,
+            text:
+              'Трекер отклонил создание задачи по инциденту: ' +
+              `${error instanceof ActivityFailure && error.cause ? error.cause.message : String(error)}. ` +
+              'Повтор при следующем событии.',
+          });
+        } catch (alertError) {
+          // ALERT-1: an alert that cannot be sent never fails the incident.
+          log.warn('tracker_issue_refused alert not sent', { incidentId, error: String(alertError) });
+        }
+      }
       return false;
     }
   };

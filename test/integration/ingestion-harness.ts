@@ -58,6 +58,9 @@ export function ingestionEnv(
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     ATTACHMENTS_DIR: attachmentsDir,
+    // Alerts are asserted on the log here; tests of the Telegram side pass the fake's TG_* variables.
+    TG_TOKEN: '',
+    TG_DEFAULT_USER_ID: '',
     ...overrides,
   };
 }
@@ -79,8 +82,9 @@ export class CapturedLog {
     this.logger = createLogger({ destination: sink, name: 'ingestion-test' });
   }
 
+  /** The areas' own alert log lines (not the Alerts service's delivery lines). */
   alerts(kind: string): Array<Record<string, unknown>> {
-    return this.lines.filter((line) => line['alert'] === kind);
+    return this.lines.filter((line) => line['alert'] === kind && line['component'] !== 'alerts');
   }
 }
 

@@ -21,7 +21,17 @@ export type { TrackerConfig } from './fields.js';
 export { checkTrackerSetup, formatSetupReport } from './setup-check.js';
 export type { SetupFinding, SetupReport } from './setup-check.js';
 
-export function createTrackerClient(tracker: TrackerConfig, db: DatabasePool, log: Logger): TrackerClient {
+export interface TrackerClientOptions {
+  /** YT-3: called when the OAuth refresh fails (the `tracker_token_refresh_failed` alert). */
+  onRefreshFailed?: (error: unknown) => Promise<unknown>;
+}
+
+export function createTrackerClient(
+  tracker: TrackerConfig,
+  db: DatabasePool,
+  log: Logger,
+  options: TrackerClientOptions = {},
+): TrackerClient {
   return new TrackerClient({
     baseUrl: tracker.apiBaseUrl,
     orgId: tracker.organizationId,
@@ -35,6 +45,7 @@ export function createTrackerClient(tracker: TrackerConfig, db: DatabasePool, lo
         refreshToken: tracker.refreshToken,
       },
       log.child({ component: 'tracker-tokens' }),
+      options.onRefreshFailed,
     ),
   });
 }

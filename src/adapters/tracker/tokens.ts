@@ -89,6 +89,8 @@ export class DbTokenSource implements TokenSource {
     private readonly db: DatabasePool,
     private readonly settings: OAuthClientSettings,
     private readonly log: Logger,
+    /** YT-3 / ALERT-3: told about a failed refresh (the Telegram alert); its failures are only logged. */
+    private readonly onRefreshFailed?: (error: unknown) => Promise<unknown>,
   ) {}
 
   current(): Promise<string> {
@@ -133,6 +135,9 @@ export class DbTokenSource implements TokenSource {
         { alert: 'tracker_token_refresh_failed', err: error instanceof Error ? error.message : String(error) },
         'Tracker OAuth token refresh failed',
       );
+      await this.onRefreshFailed?.(error).catch((err: unknown) => {
+        this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'token refresh alert failed');
+      });
       throw error;
     }
   }
