@@ -30,6 +30,13 @@ log.info(
   { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address },
   `DISPATCH worker started (${config.debug ? 'debug mode' : 'production'})`,
 );
+// ALERT-3: start-up notice (the Alerts service never throws; de-duplicated by its cool-down).
+void alerts.alert({
+  level: 'info',
+  kind: 'startup',
+  subject: config.temporal.taskQueue,
+  text: `DISPATCH запущен: ${config.debug ? 'режим отладки (debug mode)' : 'рабочий режим (production)'}, очередь задач «${config.temporal.taskQueue}».`,
+});
 try {
   await worker.run();
 } finally {
