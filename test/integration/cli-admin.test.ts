@@ -1,42 +1,24 @@
 // The `dispatch` admin CLI (OPS-3) run as a child process against this run's PostgreSQL.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { ensureIncidentStatusId } from '../../src/adapters/db/defaults.js';
 import { STATUS } from '../../src/domain/reference-data.js';
 import { completeEnv } from '../fixtures/config/env.js';
+import { runCompiledCli, type CliResult } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const cliPath = join(root, 'dist/src/cli/main.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let database: TestDatabase;
 let cwd: string;
 let env: Record<string, string>;
 
 function runCli(args: string[], overrideEnv: Record<string, string> = env): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: overrideEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCompiledCli(args, { cwd, env: overrideEnv });
 }
 
 const idRow = z.object({ id: z.number() });

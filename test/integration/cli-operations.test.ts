@@ -1,11 +1,9 @@
 // `dispatch sync … --now`, `dispatch status` and `dispatch tracker check` (OPS-3, YT-5) run as child
 // processes against this run's PostgreSQL, Temporal dev server and a Tracker emulator.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'slonik';
@@ -14,18 +12,10 @@ import type { Config } from '../../src/config/load.js';
 import { startTrackerEmulator, type TrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import { SCHEDULE_NAMES, ensureSchedules, scheduleId } from '../../src/starters/schedules.js';
 import { completeEnv } from '../fixtures/config/env.js';
+import { runCompiledCli, type CliResult } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
 import { quietLogger } from '../workflow/incident-fixtures.js';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const cliPath = join(root, 'dist/src/cli/main.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let database: TestDatabase;
 let emulator: TrackerEmulator;
@@ -37,15 +27,7 @@ let env: Record<string, string>;
 const startedWorkflows: string[] = [];
 
 function runCli(args: string[], overrideEnv: Record<string, string> = env): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: overrideEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCompiledCli(args, { cwd, env: overrideEnv });
 }
 
 beforeAll(async () => {
