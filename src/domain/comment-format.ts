@@ -117,6 +117,20 @@ export function codeFenceFor(body: string): string {
   return '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
 }
 
+// ASCII punctuation that starts Markdown/YFM inline markup: emphasis, code, links and images (`[`),
+// HTML, tables, `{% … %}` directives and `{{ }}` includes (`{`), ~~strike~~, ^sup^, ++ins++,
+// ==mark==, $math$. `(`, `!` and `%` need no escape once `[` and `{` are escaped.
+const INLINE_MARKUP = /[\\`*_[\]{}<>#|~^+=$]/g;
+
+/**
+ * The subject heading is outside the code block, so the sender's text must not be read as markup:
+ * every markup character is backslash-escaped (CommonMark escapes any ASCII punctuation), which
+ * Tracker shows as the character itself.
+ */
+export function escapeInlineMarkup(text: string): string {
+  return text.replace(INLINE_MARKUP, (char) => `\\${char}`);
+}
+
 /** YT-11: the Markdown comment for one e-mail, exactly in the SPEC layout. */
 export function renderEmailComment(email: CommentEmail, timeZone: string = DEFAULT_TIME_ZONE): string {
   const subject = normalizeOneLine(email.subject);
@@ -128,7 +142,12 @@ export function renderEmailComment(email: CommentEmail, timeZone: string = DEFAU
   const content = body === '' ? NO_BODY_TEXT : body;
   const fence = codeFenceFor(content);
 
-  const lines = [subject === '' ? NO_SUBJECT_LINE : `### 📧 "**${subject}**"`, '', '| | |', '|-|-|'];
+  const lines = [
+    subject === '' ? NO_SUBJECT_LINE : `### 📧 "**${escapeInlineMarkup(subject)}**"`,
+    '',
+    '| | |',
+    '|-|-|',
+  ];
   lines.push(`| **От:** | ${tableCellCode(from)} |`);
   if (to.length > 0) lines.push(`| **Кому:** | ${tableCellCode(to.join(', '))} |`);
   if (cc.length > 0) lines.push(`| **Копия:** | ${tableCellCode(cc.join(', '))} |`);

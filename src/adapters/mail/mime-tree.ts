@@ -226,12 +226,17 @@ class TreeBuilder {
         return node;
       }
       const childDefault = contentType === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
-      parts.forEach((part, i) => {
+      for (const [i, part] of parts.entries()) {
+        // The node bound holds for width too: a message of 100 000 tiny parts is not walked in full.
+        if (this.nodes.length >= MAX_NODES) {
+          this.warnings.push(`MIME structure too large at part ${path || 'root'}: ${parts.length - i} part(s) ignored`);
+          break;
+        }
         const block = splitHeaderBlock(part);
         node.children.push(
           this.node(block.headers, block.body, child(i + 1), depth + 1, childDefault, node.messageRoot),
         );
-      });
+      }
     } else if (contentType === 'message/rfc822' || contentType === 'message/global') {
       const inner = decodeTransfer(node);
       const embeddedPath = path === '' ? '1' : path;
@@ -242,11 +247,26 @@ class TreeBuilder {
 }
 
 /**
+ * A message with CR-only line breaks (old Mac mailers) and not a single LF would otherwise be one
+ * endless header line: its CRs become CRLF. Messages with any LF are left as they are.
+ */
+export function crLineBreaksToCrlf(raw: Buffer): Buffer {
+  if (raw.includes(0x0a) || !raw.includes(0x0d)) return raw;
+  const out = Buffer.alloc(raw.length * 2);
+  let n = 0;
+  for (const b of raw) {
+    out[n++] = b;
+    if (b === 0x0d) out[n++] = 0x0a;
+  }
+  return out.subarray(0, n);
+}
+
+/**
  * The MIME tree of a raw message. `hintCharset` is used to read raw 8-bit header bytes that are
  * not UTF-8 (MAIL-11).
  */
 export function parseMimeTree(raw: Buffer, hintCharset: string | null): MimeTree {
   const builder = new TreeBuilder(hintCharset);
-  const root = builder.message(raw, '', 0, null);
+  const root = builder.message(crLineBreaksToCrlf(raw), '', 0, null);
   return { root, nodes: builder.nodes, warnings: builder.warnings };
 }

@@ -125,10 +125,20 @@ function isLeaf(node: MimeNode): boolean {
   return node.children.length === 0 && node.embedded === null;
 }
 
-/** MAIL-12: the main text part of the message whose root node is `messageRoot`. */
+/** Only blanks and line breaks (an empty part, e.g. a multipart whose boundary never came). */
+function isBlank(bytes: Buffer): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) return false;
+  return true;
+}
+
+/**
+ * MAIL-12: the main text part of the message whose root node is `messageRoot`. Blank parts are
+ * passed over: an empty first text part would otherwise hide the text that follows it.
+ */
 function mainTextNode(nodes: readonly MimeNode[], messageRoot: number): MimeNode | null {
   const candidates = nodes
     .filter((n) => isLeaf(n) && (n.contentType === 'text/plain' || n.contentType === 'text/html'))
+    .filter((n) => !isBlank(n.rawBody))
     .map((n) => ({
       node: n,
       contentType: n.contentType,

@@ -91,6 +91,21 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * UTF-8 text with a few stray bytes (Dovecot serves a NUL as 0x80): at least four valid multi-byte
+ * sequences per invalid byte. Russian single-byte text almost never forms a valid sequence, so it
+ * does not qualify; the stray bytes become U+FFFD instead of turning the whole text to mojibake.
+ */
+export function isMostlyUtf8(bytes: Uint8Array): boolean {
+  let valid = 0;
+  let invalid = 0;
+  for (const ch of iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'utf-8')) {
+    if (ch === '\uFFFD') invalid++;
+    else if ((ch.codePointAt(0) as number) >= 0x80) valid++;
+  }
+  return valid > 0 && invalid * 4 <= valid;
+}
+
 const CYRILLIC_UPPER = /[\u0410-\u042f\u0401]/u;
 const CYRILLIC_LOWER = /[\u0430-\u044f\u0451]/u;
 // The ten most frequent Russian letters: real text is dominated by them, a wrong decoding is not.
@@ -121,7 +136,7 @@ function russianScore(text: string): number {
  * Russian single-byte charset (windows-1251 wins ties, it is far more common).
  */
 export function detectCharset(bytes: Uint8Array): 'utf-8' | 'windows-1251' | 'koi8-r' {
-  if (isAscii(bytes) || isValidUtf8(bytes)) return 'utf-8';
+  if (isAscii(bytes) || isValidUtf8(bytes) || isMostlyUtf8(bytes)) return 'utf-8';
   const cp1251 = russianScore(iconv.decode(bytes, 'windows-1251'));
   const koi8 = russianScore(iconv.decode(bytes, 'koi8-r'));
   return koi8 > cp1251 ? 'koi8-r' : 'windows-1251';

@@ -41,7 +41,9 @@ function unquote(raw: string): string {
   if (value.startsWith('"')) {
     const end = value.lastIndexOf('"');
     const inner = end > 0 ? value.slice(1, end) : value.slice(1);
-    return inner.replace(/\\(.)/g, '$1');
+    // Only `\"` and `\\` are unescaped: Windows mailers write paths (`"C:\Docs\act.pdf"`) without
+    // escaping, and the backslashes must survive so ATT-4 keeps only the last path component.
+    return inner.replace(/\\(["\\])/g, '$1');
   }
   return value;
 }
