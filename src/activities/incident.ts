@@ -75,6 +75,12 @@ export interface IncidentContext {
   emailIds: number[];
   /** Those already in the issue (YT-10 records in state `posted`). */
   postedEmailIds: number[];
+  /** SLA-1 inputs: the DB type (set only after VAL) and its minutes; SLA-3 end point. */
+  problemType: string | null;
+  slaMinutes: number | null;
+  slaEndAt: string | null;
+  /** INC-12: days a finished incident's workflow stays before completing (`INCIDENT_IDLE_CLOSE_DAYS`). */
+  idleCloseDays: number;
 }
 
 export type CommentOutcome = 'posted' | 'already_posted' | 'not_commented' | 'no_issue' | 'not_linked';
@@ -97,7 +103,7 @@ export interface EnsureIssueResult {
 const COMMENTED_CLASSES: ReadonlySet<EmailClassification> = new Set(['bounce', 'auto_reply', 'self_sent', 'normal']);
 
 /** Activity boundary (YT-1): Retry-After becomes the next retry delay; refused requests are final. */
-async function atBoundary<T>(work: () => Promise<T>): Promise<T> {
+export async function atBoundary<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -245,6 +251,10 @@ export function createIncidentActivities(deps: ActivityDependencies) {
         primaryEmailId: primaryOf(incident, emails)?.id ?? null,
         emailIds: emails.map((e) => e.id),
         postedEmailIds: await postedEmailIds(db, incidentId),
+        problemType: incident.problemType,
+        slaMinutes: incident.slaMinutes,
+        slaEndAt: incident.slaEndAt?.toISOString() ?? null,
+        idleCloseDays: config.incidents.idleCloseDays,
       };
     },
 

@@ -10,6 +10,9 @@ import { createIngestionActivities } from './ingestion.js';
 import { createIncidentActivities } from './incident.js';
 import { createOperationsActivities } from './operations.js';
 import { createAlertActivities } from './alerts.js';
+import { createSnapshotActivities } from './tracker-snapshot.js';
+import { createNoticeActivities } from './notices.js';
+import { createTrackerSyncActivities } from './tracker-sync.js';
 
 export interface ActivityDependencies {
   config: Config;
@@ -27,6 +30,9 @@ export function createActivities(deps: ActivityDependencies) {
     ...createIncidentActivities(deps),
     ...createOperationsActivities(deps),
     ...createAlertActivities(deps),
+    ...createSnapshotActivities(deps),
+    ...createNoticeActivities(deps),
+    ...createTrackerSyncActivities(deps),
   };
 }
 

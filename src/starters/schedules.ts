@@ -133,6 +133,50 @@ export async function triggerSchedule(
   return null;
 }
 
+/** YT-13: the change-detection schedule; an interval, so it stays apart from the cron jobs above. */
+export const TRACKER_RECONCILE_SCHEDULE = 'tracker-reconcile';
+
+/** Creates or updates the `tracker-reconcile` schedule (every YT_POLL_INTERVAL_SECONDS, overlap SKIP). */
+export async function ensureTrackerReconcileSchedule(
+  client: Client,
+  config: Pick<Config, 'temporal' | 'tracker'>,
+  log: Logger,
+): Promise<ScheduleChange> {
+  const id = `${config.temporal.taskQueue}-${TRACKER_RECONCILE_SCHEDULE}`;
+  const every = `${config.tracker.pollIntervalSeconds}s`;
+  const definition = { workflowType: 'trackerReconcileWorkflow', taskQueue: config.temporal.taskQueue, every };
+  const options = {
+    spec: { intervals: [{ every }] },
+    action: {
+      type: 'startWorkflow' as const,
+      workflowType: definition.workflowType,
+      taskQueue: definition.taskQueue,
+      workflowId: id,
+      args: [],
+    },
+    // A poll missed while the server was down is pointless later: the next one covers it.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    state: { note: `dispatch:${JSON.stringify({ ...definition, overlap: 'SKIP' })}`, paused: false },
+  };
+  const handle = client.schedule.getHandle(id);
+  let current: ScheduleDescription | null = null;
+  try {
+    current = await handle.describe();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  let change: ScheduleChange = 'unchanged';
+  if (current === null) {
+    await client.schedule.create({ scheduleId: id, ...options });
+    change = 'created';
+  } else if (current.state.note !== options.state.note || current.state.paused) {
+    await handle.update((previous) => ({ ...previous, ...options }));
+    change = 'updated';
+  }
+  log.info({ schedule: TRACKER_RECONCILE_SCHEDULE, change, every }, 'tracker change-detection schedule present');
+  return change;
+}
+
 /** TS-1: a fresh installation (only the default pole) gets its directory right away. */
 async function directoryIsEmpty(config: Pick<Config, 'database'>): Promise<boolean> {
   const db = await createDbPool(config.database.url, { maxPoolSize: 1 });
@@ -149,6 +193,7 @@ async function directoryIsEmpty(config: Pick<Config, 'database'>): Promise<boole
 export async function bootstrapSchedules(connection: ConnectionLike, config: Config, log: Logger): Promise<void> {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   await ensureSchedules(client, config, log);
+  await ensureTrackerReconcileSchedule(client, config, log);
   if (await directoryIsEmpty(config)) {
     const workflowId = await triggerSchedule(client, config, 'towerstore-sync', { waitMs: 5000 });
     log.info({ workflowId }, 'directory empty: TowerStore sync triggered (TS-1)');

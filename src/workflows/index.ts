@@ -4,3 +4,4 @@ export { mailboxWorkflow } from './mailbox.js';
 export { towerStoreSyncWorkflow } from './towerstore-sync.js';
 export { backupWorkflow } from './backup.js';
 export { cleanupWorkflow } from './cleanup.js';
+export { trackerReconcileWorkflow } from './tracker-sync.js';

@@ -14,3 +14,18 @@ export const directoryChangedSignal = defineSignal<[DirectoryChangedSignal]>('di
 export function incidentWorkflowId(incidentId: number): string {
   return `incident-${incidentId}`;
 }
+
+/** Where an observed Tracker change came from (shown in the workflow history). */
+export type TrackerChangeSource = 'poll' | 'reconcile' | 'webhook' | 'import' | 'resync';
+
+export interface TrackerChangedSignal {
+  issueKey: string;
+  /** The issue `version` observed; YT-13: not greater than the last processed one → ignored. */
+  version: number;
+  /** The issue's `updatedAt` as Tracker sent it. */
+  updatedAt: string;
+  source: TrackerChangeSource;
+}
+
+/** YT-13 / YT-15 step 3: the incident's issue changed in Tracker; the workflow processes it (YT-16). */
+export const trackerChangedSignal = defineSignal<[TrackerChangedSignal]>('trackerChanged');

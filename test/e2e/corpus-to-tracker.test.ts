@@ -15,6 +15,7 @@ import type { ExpectedIncident, ExpectedMail, Fixtures } from '../../src/sandbox
 import { startTowerStoreFeedServer } from '../../src/sandbox/towerstore/feed-server.js';
 import { startTrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import type { TrackerEmulator } from '../../src/sandbox/tracker/index.js';
+import { recordHistory } from '../support/replay.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { TemporalTestContext } from '../support/temporal.js';
 import { appendInOrder, startIngestionHarness, storedEmails } from '../integration/ingestion-harness.js';
@@ -118,6 +119,16 @@ beforeAll(async () => {
         (settled) => settled.every(Boolean),
         120_000,
       );
+      // A seed issue linked by its key: the primary e-mail goes in as a comment (patched in #5).
+      const seedIncident = await harness.db.pool.oneFirst(
+        sql.type(z.object({ id: z.number() }))`SELECT min(id) AS id FROM incidents WHERE NOT is_auto`,
+      );
+      await recordHistory(
+        temporal.client,
+        `incident-${seedIncident}`,
+        'incident-seed-issue-linked-by-key',
+        'YT-10 on a seed issue (corpus-to-tracker e2e)',
+      );
     },
     { activities: createActivities({ config, db: db.pool, log: log.logger, temporal: temporal.client }) },
   );
@@ -135,18 +146,26 @@ afterAll(async () => {
   await temporal?.close();
 });
 
-/** The incident's issue has a comment per reply and, for a mail incident, every commentable id listed. */
+/** The incident's issue has a comment per commentable e-mail it was not created from, and every id listed. */
 function incidentSettled(incident: ExpectedIncident): boolean {
   const key = codes.get(incidentIdOf(incident) ?? -1) ?? '';
   const issue = emulator.getIssue(key);
   if (issue === undefined) return false;
-  const ids = commentable(incident);
   const comments = emulator.issueHistory(key)?.comments.length ?? 0;
   const listed = parseEmailIds(issue[emulator.seed.fields.localEmailsIds]).length;
-  return (
-    comments >= ids.length - (incident.primaryMail === null ? 0 : 1) &&
-    (incident.origin !== 'mail' || listed >= ids.length)
-  );
+  return comments >= expectedComments(incident).length && listed >= commentable(incident).length;
+}
+
+/**
+ * YT-8 / YT-10: the comments an incident's issue must carry: every commentable e-mail, except the
+ * primary one when the product created the issue from it (a seed issue existed before any e-mail).
+ */
+function expectedComments(incident: ExpectedIncident): number[] {
+  const primaryId =
+    incident.origin !== 'mail' || incident.primaryMail === null
+      ? null
+      : rowOf(mailOf(incident.primaryMail) as ExpectedMail)?.id;
+  return commentable(incident).filter((id) => id !== primaryId);
 }
 
 /** NOISE-2: the incident's linked e-mail rows that belong in Tracker. */
@@ -202,10 +221,8 @@ describe('issue 5: the corpus ends up in Tracker', () => {
     }
   });
 
-  // Mail incidents only: on a seed (manual) issue the primary e-mail is neither commented nor listed (reported).
-  test('NOISE-2 / YT-10: the e-mail-ids field of a mail incident issue lists exactly its commentable e-mails', () => {
+  test('NOISE-2 / YT-10: the e-mail-ids field of every issue lists exactly its commentable e-mails', () => {
     const wrong = fixtures.expected.incidents
-      .filter((incident) => incident.origin === 'mail')
       .map((incident) => {
         const issue = emulator.getIssue(codes.get(incidentIdOf(incident) ?? -1) ?? '') ?? {};
         const listed = parseEmailIds(issue[emulator.seed.fields.localEmailsIds]).sort((a, b) => a - b);
@@ -219,11 +236,10 @@ describe('issue 5: the corpus ends up in Tracker', () => {
     expect(wrong).toEqual([]);
   });
 
-  test('YT-10: one comment per commentable linked e-mail other than the primary on a mail incident issue', () => {
-    for (const incident of fixtures.expected.incidents.filter((i) => i.origin === 'mail')) {
+  test('YT-10: one comment per commentable linked e-mail (the primary one too on a seed issue)', () => {
+    for (const incident of fixtures.expected.incidents) {
       const key = codes.get(incidentIdOf(incident) ?? -1) ?? '';
-      const primaryId = incident.primaryMail === null ? null : rowOf(mailOf(incident.primaryMail) as ExpectedMail)?.id;
-      const expectedCount = commentable(incident).filter((id) => id !== primaryId).length;
+      const expectedCount = expectedComments(incident).length;
       expect({ ref: incident.ref, comments: emulator.issueHistory(key)?.comments.length }).toEqual({
         ref: incident.ref,
         comments: expectedCount,

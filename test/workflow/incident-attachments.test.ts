@@ -15,6 +15,7 @@ import { startTrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import type { TrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import { incidentWorkflow, mailSignal, stateQuery } from '../../src/workflows/incident.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { recordHistory } from '../support/replay.js';
 import { connectTemporal, type TemporalTestContext } from '../support/temporal.js';
 import {
   emulatorConfig,
@@ -134,6 +135,12 @@ describe('ATT-6: attachments reach Tracker with the issue and with the comments'
         await waitFor(
           () => handle.query(stateQuery),
           (s) => s.initialized && s.handledEmailIds.includes(replyId) && s.pendingEmailIds.length === 0,
+        );
+        await recordHistory(
+          temporal.client,
+          `incident-${incidentId}`,
+          'incident-attachments',
+          'ATT-6 (incident-attachments)',
         );
         await handle.terminate('test done');
       },

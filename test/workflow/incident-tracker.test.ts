@@ -11,6 +11,7 @@ import { startTrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import type { TrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import { incidentWorkflow, mailSignal, stateQuery } from '../../src/workflows/incident.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { recordHistory } from '../support/replay.js';
 import { connectTemporal, type TemporalTestContext } from '../support/temporal.js';
 import {
   emulatorConfig,
@@ -185,6 +186,7 @@ describe('AC-1 / AC-2: one issue per incident, every reply one comment', () => {
       const handle = await signalEmail(workflowId, incidentId, replyId);
       await handle.signal(mailSignal, { emailId: replyId }); // a repeated signal is harmless
       await settled(handle, [replyId]);
+      await recordHistory(temporal.client, workflowId, 'incident-created-then-reply', 'AC-1 + AC-2 (incident-tracker)');
       await handle.terminate('test done');
     });
     const history = emulator.issueHistory(issueKey);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { readCheckpoint } from '../../src/adapters/db/mail-bookkeeping.js';
 import { ensureMailboxWatchers } from '../../src/starters/mailbox-watchers.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
+import { recordHistory } from '../support/replay.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { TemporalTestContext } from '../support/temporal.js';
 import { measureIdleDelivery } from '../support/idle-latency.js';
@@ -29,6 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await recordHistory(temporal.client, 'mailbox-inbox', 'mailbox-inbox-idle', 'MAIL-3 IDLE delivery (mailbox-worker)');
   for (const id of ['mailbox-inbox', 'mailbox-sent']) {
     await temporal.client.workflow
       .getHandle(id)

@@ -32,6 +32,7 @@ import { completeEnv } from '../fixtures/config/env.js';
 import { createTestDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/db.js';
 import { ENV_PG_ADMIN_URL, requireEnv } from '../support/services.js';
+import { recordHistory } from '../support/replay.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { TemporalTestContext } from '../support/temporal.js';
 
@@ -132,7 +133,9 @@ function activities() {
 async function runScheduled<T>(name: ScheduleName): Promise<T> {
   const workflowId = await triggerSchedule(temporal.client, config, name);
   expect(workflowId).not.toBeNull();
-  return temporal.client.workflow.getHandle(workflowId ?? '').result() as Promise<T>;
+  const result = (await temporal.client.workflow.getHandle(workflowId ?? '').result()) as T;
+  await recordHistory(temporal.client, workflowId ?? '', `scheduled-${name}`, `schedule ${name} (schedules-operations)`);
+  return result;
 }
 
 describe('OPS-2 schedules', () => {

@@ -22,6 +22,9 @@ const incidentRow = z.object({
   base_station_id: z.number().nullable(),
   bs_name: z.string().nullable(),
   assignee_login: z.string().nullable(),
+  sla_end_at: z.date().nullable(),
+  type_name: z.string().nullable(),
+  sla_minutes: z.number().nullable(),
   dispatcher_login: z.string().nullable(),
   status_name: z.string(),
 });
@@ -49,14 +52,21 @@ export interface IncidentRecord {
   dispatcherLogin: string | null;
   /** Current history status (INC-7: `Новый` without rows). */
   statusName: string;
+  /** SLA-3 end point; null while the clock runs. */
+  slaEndAt: Date | null;
+  /** The incident type (DB value, set only after VAL) and its SLA minutes (SLA-1). */
+  problemType: string | null;
+  slaMinutes: number | null;
 }
 
 export async function loadIncident(db: CommonQueryMethods, incidentId: number): Promise<IncidentRecord | null> {
   const row = await db.maybeOne(sql.type(incidentRow)`
     SELECT i.id, i.code, i.registration_time, i.is_finished, i.is_auto, i.tracker_excluded, i.primary_email_id,
            i.pole_id, p.pole AS pole_code, p.region AS pole_region, c.contractor_name,
-           i.base_station_id, b.bs_name, i.assignee_login, d.login AS dispatcher_login, cs.status_name
+           i.base_station_id, b.bs_name, i.assignee_login, d.login AS dispatcher_login, cs.status_name,
+           i.sla_end_at, t.name AS type_name, t.sla_minutes
     FROM incidents i
+    LEFT JOIN incident_types t ON t.id = i.incident_type_id
     LEFT JOIN poles p ON p.id = i.pole_id
     LEFT JOIN contractors c ON c.id = p.avr_contractor_id
     LEFT JOIN base_stations b ON b.id = i.base_station_id
@@ -91,6 +101,9 @@ export async function loadIncident(db: CommonQueryMethods, incidentId: number): 
     assigneeLogin: row.assignee_login,
     dispatcherLogin: row.dispatcher_login,
     statusName: row.status_name,
+    slaEndAt: row.sla_end_at,
+    problemType: row.type_name,
+    slaMinutes: row.sla_minutes,
   };
 }
 
