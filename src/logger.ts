@@ -1,5 +1,6 @@
 // The one logger (GEN-10): JSON lines on stdout. Secret values (passwords, tokens) are scrubbed
-// from every line before it is written, whatever field or message they hide in.
+// from every line before it is written, whatever field or message they hide in; fields named like
+// credentials (token, password, secret, authorization…) are censored whatever their value.
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -23,6 +24,27 @@ export function scrubSecrets(line: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Fields whose value is a credential whatever it holds: censored even when no secret value is known. */
+export const SECRET_KEYS = [
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'password',
+  'pass',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'webhookSecret',
+  'authorization',
+  'Authorization',
+  'cookie',
+] as const;
+
+// Top level, one level down (`{ auth: { password } }`) and request headers.
+const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.headers.${key}`]);
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
   return pino(
@@ -31,6 +53,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.debug ? 'debug' : 'info',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: '***' },
       hooks: secrets.length ? { streamWrite: (line) => scrubSecrets(line, secrets) } : {},
     },
     options.destination ?? process.stdout,

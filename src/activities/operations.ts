@@ -58,6 +58,7 @@ export function createOperationsActivities(deps: ActivityDependencies & Operatio
       incidentIds: number[];
       towerStoreRunId: number;
     }): Promise<{ signalled: number[]; skipped: number[] }> {
+      const log = deps.log.child({ towerStoreRunId: input.towerStoreRunId });
       const signalled: number[] = [];
       const skipped: number[] = [];
       for (const incidentId of input.incidentIds) {
@@ -69,10 +70,11 @@ export function createOperationsActivities(deps: ActivityDependencies & Operatio
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
           skipped.push(incidentId);
+          log.debug({ incidentId }, 'no running incident workflow: directory change not signalled (TS-9)');
         }
         heartbeat(incidentId);
       }
-      deps.log.info({ signalled: signalled.length, skipped: skipped.length }, 'directory change signalled (TS-9)');
+      log.info({ signalled: signalled.length, skipped: skipped.length }, 'directory change signalled (TS-9)');
       return { signalled, skipped };
     },
 
@@ -89,6 +91,7 @@ export function createOperationsActivities(deps: ActivityDependencies & Operatio
 
     async cleanupStorage(): Promise<CleanupResult> {
       const runId = await startCleanupRun(deps.db);
+      const log = deps.log.child({ cleanupRunId: runId });
       try {
         const counts = await runCleanup(
           deps.db,
@@ -102,7 +105,7 @@ export function createOperationsActivities(deps: ActivityDependencies & Operatio
           () => heartbeat(),
         );
         await finishCleanupRun(deps.db, runId, { status: 'succeeded', counts, error: null });
-        deps.log.info({ cleanupRunId: runId, counts }, 'cleanup finished');
+        log.info({ counts }, 'cleanup finished');
         return {
           runId,
           status: 'succeeded',
@@ -122,7 +125,7 @@ export function createOperationsActivities(deps: ActivityDependencies & Operatio
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         await finishCleanupRun(deps.db, runId, { status: 'failed', counts: NO_COUNTS, error }).catch(() => undefined);
-        deps.log.error({ cleanupRunId: runId, alert: 'cleanup.failed', error }, 'cleanup failed');
+        log.error({ alert: 'cleanup.failed', error }, 'cleanup failed');
         return {
           runId,
           status: 'failed',

@@ -1,22 +1,35 @@
 // Worker process: `node dist/src/workers/main.js`. Configuration from the environment (+ .env);
-// SIGINT/SIGTERM drain the worker and exit.
+// SIGINT/SIGTERM drain the worker and exit. The HTTP server (health, readiness, metrics) lives and
+// dies with the worker.
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { createTrackerRouterFor } from '../activities/tracker-sync.js';
 import { createDbPool } from '../adapters/db/pool.js';
 import { createAlerts } from '../adapters/telegram/alerts.js';
 import { loadConfigOrExit } from '../config/cli.js';
 import { secretValues } from '../config/redact.js';
+import { trackerWebhookRoute } from '../http/tracker-webhook.js';
+import { startWorkerHttpServer } from '../http/worker-server.js';
+import { runTrackerCheck } from '../starters/tracker-check.js';
+import { formatSetupReport } from '../adapters/tracker/index.js';
+import type { HttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
+import { temporalTelemetryOptions } from '../metrics/temporal-runtime.js';
 import { createDispatchWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env);
 const log = createLogger({ debug: config.debug, secrets: secretValues(config), name: 'worker' });
 
+// SDK metrics endpoint (`host:port`): off until the config registry has a variable for it
+// (TEMPORAL_METRICS_PORT); must be given here, before any Worker or NativeConnection exists.
+const temporalMetricsBindAddress: string | null = null;
+const telemetryOptions = temporalTelemetryOptions(temporalMetricsBindAddress);
 Runtime.install({
   logger: new DefaultLogger(config.debug ? 'DEBUG' : 'INFO', (entry) => {
     const level = entry.level.toLowerCase() as Lowercase<LogLevel>;
     log[level === 'trace' ? 'trace' : level]({ ...(entry.meta ?? {}), sdk: true }, entry.message);
   }),
+  ...(telemetryOptions === undefined ? {} : { telemetryOptions }),
 });
 
 const db = await createDbPool(config.database.url);
@@ -25,7 +38,52 @@ const clientConnection = await Connection.connect({ address: config.temporal.add
 const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 // One Alerts service per worker process, shared by every activity (SPEC §19).
 const alerts = createAlerts({ config, db, log });
+// YT-5: a queue without the statuses or fields the product relies on stops the start. An
+// unreachable Tracker does not: the activities wait for it (GEN-5).
+try {
+  const report = await runTrackerCheck(config, log);
+  if (!report.ok) {
+    const text = formatSetupReport(report, config.tracker.queue);
+    log.fatal({ alert: 'tracker_misconfigured' }, `Tracker setup incomplete (YT-5):\n${text}`);
+    await alerts.alert({
+      level: 'error',
+      kind: 'tracker_misconfigured',
+      subject: config.tracker.queue,
+      text: `Очередь Трекера ${config.tracker.queue} настроена не полностью, воркер не запущен (YT-5):\n${text}`,
+    });
+    await db.end();
+    process.exit(78);
+  }
+} catch (error) {
+  log.warn({ err: error }, 'Tracker setup check could not run at start (YT-5); continuing, activities retry Tracker');
+}
+const trackerRouter = createTrackerRouterFor({ config, db, log, temporal, alerts });
+// Liveness answers while the workflow bundle is built; readiness waits for the worker to poll.
+const started: { worker?: Worker } = {};
+let http: HttpServer | null = null;
+try {
+  http = await startWorkerHttpServer({
+    port: config.http.port,
+    db,
+    temporal: clientConnection,
+    isWorkerRunning: () => started.worker?.getState() === 'RUNNING',
+    log,
+    // The Tracker trigger webhook: the fast path of change detection (YT-13), same routing as the poll.
+    extraRoutes: [
+      trackerWebhookRoute({
+        config,
+        route: (issueKey) => trackerRouter.routeIssueByKey(issueKey, 'webhook'),
+        log,
+      }),
+    ],
+  });
+  log.info({ url: http.url }, 'HTTP server listening (/healthz, /readyz, /metrics)');
+} catch (error) {
+  // Health and metrics are for operators: a busy port must not keep incidents from being processed.
+  log.error({ err: error, port: config.http.port }, 'HTTP server could not start; running without it');
+}
 const worker = await createDispatchWorker({ config, db, log, temporal, alerts }, connection);
+started.worker = worker;
 log.info(
   { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address },
   `DISPATCH worker started (${config.debug ? 'debug mode' : 'production'})`,
@@ -40,6 +98,7 @@ void alerts.alert({
 try {
   await worker.run();
 } finally {
+  await http?.close();
   await connection.close();
   await clientConnection.close();
   await db.end();

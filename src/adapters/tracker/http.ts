@@ -5,6 +5,7 @@
 import { Agent, request } from 'undici';
 import type { FormData } from 'undici';
 import type { Dispatcher } from 'undici';
+import { observeTrackerError, observeTrackerRequest } from '../../metrics/tracker.js';
 import { TrackerError, errorForStatus, parseRetryAfter } from './errors.js';
 
 /** Where the access token comes from and how a 401 is answered (YT-3). */
@@ -76,6 +77,15 @@ export class TrackerHttp {
   }
 
   async send(req: TrackerRequest): Promise<TrackerResponse> {
+    try {
+      return await this.sendOnce(req);
+    } catch (error) {
+      if (error instanceof TrackerError) observeTrackerError({ path: req.path, code: error.code });
+      throw error;
+    }
+  }
+
+  private async sendOnce(req: TrackerRequest): Promise<TrackerResponse> {
     const token = await this.options.tokens.current();
     const first = await this.once(req, token);
     if (first.status !== 401) return this.checked(req, first);
@@ -99,7 +109,21 @@ export class TrackerHttp {
     });
   }
 
+  /** One HTTP exchange, counted and timed by endpoint template (status 0 = no answer). */
   private async once(req: TrackerRequest, token: string): Promise<TrackerResponse> {
+    const method = req.method ?? 'GET';
+    const started = performance.now();
+    let status = 0;
+    try {
+      const res = await this.exchange(req, token);
+      status = res.status;
+      return res;
+    } finally {
+      observeTrackerRequest({ method, path: req.path, status, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  private async exchange(req: TrackerRequest, token: string): Promise<TrackerResponse> {
     const method = req.method ?? 'GET';
     const url = new URL(req.path.replace(/^\//, ''), this.base);
     const headers: Record<string, string> = {
