@@ -1,11 +1,15 @@
 // The `dispatch` admin CLI (OPS-3): one command tree, each command in its own module.
 import { Command } from 'commander';
 import { registerDispatchers } from './commands/dispatchers.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerIncident } from './commands/incident.js';
+import { registerIncidentResync } from './commands/incident-resync.js';
 import { registerMail } from './commands/mail.js';
+import { registerMailBackfill } from './commands/mail-backfill.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerTracker } from './commands/tracker.js';
+import { registerTrackerSetupFields } from './commands/tracker-setup-fields.js';
 
 export function buildProgram(): Command {
   const program = new Command('dispatch')
@@ -18,5 +22,9 @@ export function buildProgram(): Command {
   registerTracker(program);
   registerIncident(program);
   registerStatus(program);
+  registerDoctor(program);
+  registerTrackerSetupFields(program);
+  registerIncidentResync(program);
+  registerMailBackfill(program);
   return program;
 }

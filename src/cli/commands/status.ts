@@ -4,6 +4,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { readStatusCounts } from '../../adapters/db/incident-view.js';
 import { SCHEDULE_NAMES, scheduleId } from '../../starters/schedules.js';
+import { mailboxLagLines } from './status-mailbox-lag.js';
 import { EXIT_PROBLEM, formatDate, printJson, printLines, withDb, withTemporal } from '../context.js';
 
 type Verdict = 'OK' | 'WARN' | 'FAIL';
@@ -89,10 +90,10 @@ async function temporalLines(): Promise<StatusLine[]> {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('health overview: DB, Temporal, schedules, mailbox checkpoints, failures, conflicts, outbox')
+    .description('health overview: DB, Temporal, schedules, mailbox checkpoints and lag, failures, conflicts, outbox')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const lines = [...(await databaseLines()), ...(await temporalLines())];
+      const lines = [...(await databaseLines()), ...(await mailboxLagLines()), ...(await temporalLines())];
       if (options.json === true) printJson(lines);
       else printLines(lines.map((l) => `${l.verdict.padEnd(4)} ${l.subject}: ${l.detail}`));
       if (lines.some((l) => l.verdict === 'FAIL')) process.exitCode = EXIT_PROBLEM;
