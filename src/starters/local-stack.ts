@@ -3,6 +3,7 @@
 // worker — in the foreground; Ctrl-C stops all of it. A stack that was killed (SIGKILL, power
 // loss) is recovered by the next start: leftovers are found by their pid files.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -21,7 +22,7 @@ import { ensureTemporalDevServer, stopTemporalDevServer } from './local/temporal
 import { isMainModule } from './main-module.js';
 
 /** Fixed local ports: the Web UI must be on 8233 (ARCHITECTURE §6); the rest avoid common defaults. */
-export const LOCAL_PORTS = { postgres: 15432, temporal: 7233, temporalUi: 8233 } as const;
+export const LOCAL_PORTS = { postgres: 15432, temporal: 7233, temporalUi: 8233, http: 8080 } as const;
 const EMBEDDED_DATABASE = 'dispatch';
 
 export interface StackPaths {
@@ -130,6 +131,12 @@ export async function startStack(): Promise<void> {
     embedded.push(`Temporal dev server        ${temporal.address}, history in ${paths.temporalDb}`);
   }
 
+  // Local defaults: the worker's HTTP server moves with the other ports, and the files the product
+  // writes (backups, attachments) stay under the data directory instead of the working directory.
+  env.HTTP_PORT ??= String(LOCAL_PORTS.http + offset);
+  env.BACKUP_DIR ??= join(paths.dataDir, 'backups');
+  env.ATTACHMENTS_DIR ??= join(paths.dataDir, 'attachments');
+
   let sandbox: SandboxPeers | null = null;
   const missing = missingPeers(env);
   if (missing.length > 0) {
@@ -208,6 +215,7 @@ export async function startStack(): Promise<void> {
     `DISPATCH is running (${config.debug ? 'debug mode' : 'production'}; ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     ...(uiUrl ? [`  Temporal Web UI            ${uiUrl}  (namespace ${config.temporal.namespace})`] : []),
     `  worker                     task queue "${config.temporal.taskQueue}" at ${config.temporal.address}`,
+    `  health and metrics         http://127.0.0.1:${config.http.port}/readyz  /metrics${config.http.webhookSecret === '' ? '' : '  (Tracker webhook POST /tracker/webhook)'}`,
     ...embedded.map((line) => `  ${line}`),
     ...(sandbox?.describe() ?? []).map((line) => `  ${line}`),
     `  logs                       ${paths.logDir}/ (worker.log, temporal.log, postgres.log, stack.log)`,

@@ -160,6 +160,13 @@ export async function startSandboxPeers(peers: readonly Peer[], options: Sandbox
   }
   const afterBootstrap = async (config: Config) => {
     if (!tracker) return;
+    // The emulator calls the worker's trigger webhook on every status change (YT-13 fast path).
+    if (config.http.webhookSecret !== '') {
+      tracker.setWebhook({
+        url: `http://127.0.0.1:${config.http.port}/tracker/webhook`,
+        secret: config.http.webhookSecret,
+      });
+    }
     const db = await createDbPool(config.database.url);
     try {
       for (const login of tracker.seed.dispatcherLogins) {
