@@ -140,6 +140,8 @@ export async function startStack(): Promise<void> {
   let sandbox: SandboxPeers | null = null;
   const missing = missingPeers(env);
   if (missing.length > 0) {
+    // A sandbox Tracker calls the worker's webhook with a secret made for this stack.
+    if (missing.includes('tracker')) env.WEBHOOK_SECRET ??= randomBytes(18).toString('base64url');
     sandbox = await timed(`sandbox peers ready: ${missing.join(', ')}`, () =>
       startSandboxPeers(missing, { dir: paths.sandboxDir, logDir: paths.logDir, portOffset: offset }),
     );

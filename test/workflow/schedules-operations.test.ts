@@ -134,7 +134,12 @@ async function runScheduled<T>(name: ScheduleName): Promise<T> {
   const workflowId = await triggerSchedule(temporal.client, config, name);
   expect(workflowId).not.toBeNull();
   const result = (await temporal.client.workflow.getHandle(workflowId ?? '').result()) as T;
-  await recordHistory(temporal.client, workflowId ?? '', `scheduled-${name}`, `schedule ${name} (schedules-operations)`);
+  await recordHistory(
+    temporal.client,
+    workflowId ?? '',
+    `scheduled-${name}`,
+    `schedule ${name} (schedules-operations)`,
+  );
   return result;
 }
 
