@@ -26,7 +26,7 @@ import { createAlerts } from '../adapters/telegram/alerts.js';
 import { createTrackerClient } from '../adapters/tracker/index.js';
 import type { TrackerClient, TrackerIssue } from '../adapters/tracker/client.js';
 import { TrackerError } from '../adapters/tracker/errors.js';
-import { trackerFieldIds } from '../adapters/tracker/fields.js';
+import { assigneeLogin, trackerFieldIds } from '../adapters/tracker/fields.js';
 import { assignmentCandidates, chooseDispatcher } from '../domain/assignment.js';
 import {
   commentTextKey,
@@ -137,16 +137,6 @@ function dedupeAddresses(addresses: readonly string[]): string[] {
     out.push(address);
   }
   return out;
-}
-
-/** The assignee login of an issue snapshot (`assignee` is a user reference), via the user list. */
-async function assigneeLogin(client: TrackerClient, issue: TrackerIssue): Promise<string | null> {
-  const ref = issue['assignee'];
-  if (ref === null || ref === undefined) return null;
-  const id = typeof ref === 'object' ? (ref as { id?: unknown; login?: unknown }) : { id: ref };
-  if (typeof id.login === 'string') return id.login;
-  const uid = String(id.id);
-  return (await client.users()).find((u) => u.uid === uid || u.login === uid)?.login ?? null;
 }
 
 export function createIncidentActivities(deps: ActivityDependencies) {

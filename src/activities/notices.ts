@@ -33,7 +33,7 @@ import { createSmtpSender } from '../adapters/mail/smtp-sender.js';
 import type { OutgoingMail, SmtpSender, SmtpSettings } from '../adapters/mail/smtp-sender.js';
 import { createAlerts } from '../adapters/telegram/alerts.js';
 import type { TrackerClient } from '../adapters/tracker/client.js';
-import { trackerFieldIds } from '../adapters/tracker/fields.js';
+import { trackerFieldIds, trackerStatusKeys } from '../adapters/tracker/fields.js';
 import { createTrackerClient } from '../adapters/tracker/index.js';
 import { commentTextKey, renderEmailComment } from '../domain/comment-format.js';
 import { acceptanceNotice, closureNotice, contractorNotice, noticeFailureText } from '../domain/notices.js';
@@ -48,7 +48,6 @@ import type { ActivityDependencies } from './index.js';
 import { atBoundary } from './incident.js';
 import { reportSystemError, transitionIssue } from './issue-status.js';
 import type { IssueWriter } from './issue-status.js';
-import { statusKeysOf } from './tracker-sync.js';
 
 /** Failure types of `sendNotice`; the non-retryable ones belong in the workflow's retry policy. */
 export const NOTICE_FAILURE_TYPES = {
@@ -149,7 +148,7 @@ export function createNoticeActivities(deps: ActivityDependencies, options: Noti
   const { config, db } = deps;
   const tracker = config.tracker;
   const alerts = deps.alerts ?? createAlerts({ config, db, log: deps.log });
-  const statusKeys = statusKeysOf(tracker);
+  const statusKeys = trackerStatusKeys(tracker);
   const fieldIds = trackerFieldIds(tracker, tracker.fieldIds.typeOfProblem);
   const searchIntervalMs = options.searchIntervalMs ?? 3_000;
   const searchWindowMs = options.searchWindowMs ?? SENT_COPY_SEARCH_WINDOW_MS;

@@ -22,9 +22,8 @@ import {
 } from '../adapters/db/snapshot-store.js';
 import { createAlerts } from '../adapters/telegram/alerts.js';
 import type { TrackerClient, TrackerIssue } from '../adapters/tracker/client.js';
-import { problemTypeFieldId, trackerFieldIds } from '../adapters/tracker/fields.js';
+import { assigneeLogin, problemTypeFieldId, trackerFieldIds, trackerStatusKeys } from '../adapters/tracker/fields.js';
 import { createTrackerClient } from '../adapters/tracker/index.js';
-import type { Config } from '../config/load.js';
 import { readTrackerDateTime } from '../domain/datetime.js';
 import { buildDirectoryIndex } from '../domain/directory-index.js';
 import { evaluateSla, slaEndAtAfterStatus } from '../domain/sla.js';
@@ -34,7 +33,7 @@ import type { FinishChange } from '../domain/status-history.js';
 import { deriveTrackerFields, fieldsToWrite, readDropdown, readFieldString } from '../domain/tracker-fields.js';
 import type { DerivedFieldInputs, TrackerFieldIds } from '../domain/tracker-fields.js';
 import { noticeForStatus } from '../domain/tracker-statuses.js';
-import type { NoticeKind, TrackerStatusKeys } from '../domain/tracker-statuses.js';
+import type { NoticeKind } from '../domain/tracker-statuses.js';
 import { needsValidation, validateDispatcherInput } from '../domain/validation.js';
 import type { DispatcherFields, ValidatedField, ValidationFailure } from '../domain/validation.js';
 import { INCIDENT_FAILURE_TYPES } from '../workflows/incident.js';
@@ -69,20 +68,6 @@ export interface SnapshotOutcome {
   sla: SlaSnapshot;
 }
 
-/** YT-6: the configured status keys in the shape the domain rules use. */
-export function trackerStatusKeys(tracker: Config['tracker']): TrackerStatusKeys {
-  const k = tracker.statusKeys;
-  return {
-    onGeneration: k.onGeneration,
-    notifyOperator: k.notifyOperatorInWork,
-    notifiedOperator: k.notifiedOperatorInWork,
-    notifyClosure: k.notifyOperatorClosed,
-    notifiedClosure: k.notifiedOperatorClosed,
-    notifyContractor: k.notifyAvr,
-    notifiedContractor: k.notifiedAvr,
-  };
-}
-
 /** YT-13: the id and time of the changelog entry that moved the issue into `statusKey` (latest). */
 export function statusEntryOf(
   changelog: readonly Record<string, unknown>[],
@@ -100,16 +85,6 @@ export function statusEntryOf(
     if (movedHere) found = { id: String(entry['id']), at: readTrackerDateTime(entry['updatedAt']) };
   }
   return found;
-}
-
-/** ASSIGN-5: the login of the issue's assignee (a user reference), via the cached user list. */
-async function assigneeLogin(client: TrackerClient, issue: TrackerIssue): Promise<string | null> {
-  const ref = issue['assignee'];
-  if (ref === null || ref === undefined) return null;
-  const user = typeof ref === 'object' ? (ref as { id?: unknown; login?: unknown }) : { id: ref };
-  if (typeof user.login === 'string') return user.login;
-  const uid = String(user.id);
-  return (await client.users()).find((u) => u.uid === uid || u.login === uid)?.login ?? null;
 }
 
 /** The dispatcher-owned values of a snapshot (YT-7: dropdowns read from a string or an array). */

@@ -16,7 +16,7 @@ import {
 import type { DbPool } from '../adapters/db/pool.js';
 import { createTrackerClient } from '../adapters/tracker/index.js';
 import type { TrackerClient, TrackerIssue } from '../adapters/tracker/client.js';
-import { trackerFieldIds } from '../adapters/tracker/fields.js';
+import { trackerFieldIds, trackerStatusKeys } from '../adapters/tracker/fields.js';
 import type { Config } from '../config/load.js';
 import { readTrackerDateTime } from '../domain/datetime.js';
 import { fieldsToWrite } from '../domain/tracker-fields.js';
@@ -32,7 +32,6 @@ import {
 } from '../domain/tracker-routing.js';
 import type { RoutingDecision, SeenUpdate, StatusChange } from '../domain/tracker-routing.js';
 import { FIXED_STATUS_KEYS, isFinishingStatus } from '../domain/tracker-statuses.js';
-import type { TrackerStatusKeys } from '../domain/tracker-statuses.js';
 import { unknownLocalIdMessage } from '../domain/validation.js';
 import { formatTrackerDateTime } from '../domain/datetime.js';
 import type { Logger } from '../logger.js';
@@ -66,20 +65,6 @@ export interface PollResult {
   errors: number;
   /** The stored cursor after the poll (ISO). */
   cursor: string;
-}
-
-/** CONF-3 status variables in the shape of the domain rules (YT-6). */
-export function statusKeysOf(tracker: Config['tracker']): TrackerStatusKeys {
-  const s = tracker.statusKeys;
-  return {
-    onGeneration: s.onGeneration,
-    notifyOperator: s.notifyOperatorInWork,
-    notifiedOperator: s.notifiedOperatorInWork,
-    notifyClosure: s.notifyOperatorClosed,
-    notifiedClosure: s.notifiedOperatorClosed,
-    notifyContractor: s.notifyAvr,
-    notifiedContractor: s.notifiedAvr,
-  };
 }
 
 /** The status key of an issue snapshot (`status` is a reference `{key, …}`). */
@@ -129,7 +114,7 @@ export type TrackerRouter = ReturnType<typeof createTrackerRouter>;
 export function createTrackerRouter(deps: TrackerRouterDependencies) {
   const { config, db } = deps;
   const tracker = config.tracker;
-  const statusKeys = statusKeysOf(tracker);
+  const statusKeys = trackerStatusKeys(tracker);
   // Only the local-id field is written here: the unresolved problem-type id is never used.
   const fieldIds: TrackerFieldIds = trackerFieldIds(tracker, tracker.fieldIds.typeOfProblem);
 
@@ -293,7 +278,7 @@ export function createTrackerSyncActivities(deps: ActivityDependencies) {
   let client: TrackerClient | undefined;
   const trackerClient = (): TrackerClient => (client ??= createTrackerClient(tracker, db, deps.log));
   const router = createTrackerRouter({ ...deps, alerts, tracker: trackerClient });
-  const statusKeys = statusKeysOf(tracker);
+  const statusKeys = trackerStatusKeys(tracker);
 
   return {
     /**

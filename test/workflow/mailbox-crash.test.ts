@@ -1,7 +1,6 @@
 // A 1,000-mail corpus processed by mailbox workflows on a real worker in a child process that is
 // killed with SIGKILL twice in the middle (ARCHITECTURE §8 chaos): afterwards every mail is stored
 // exactly once and grouped as expected (MAIL-4, MAIL-8, GEN-5). Prints the throughput.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +16,7 @@ import { projectPath } from '../../src/project-root.js';
 import { generateFixtures } from '../../src/sandbox/fixtures/index.js';
 import type { ExpectedMail, Fixtures } from '../../src/sandbox/fixtures/index.js';
 import { mailboxWorkflow } from '../../src/workflows/mailbox.js';
+import { startChildWorker } from '../support/child-worker.js';
 import { connectTemporal, workflowBundle } from '../support/temporal.js';
 import type { TemporalTestContext } from '../support/temporal.js';
 import {
@@ -49,23 +49,8 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what:
   }
 }
 
-async function startWorker(): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, [projectPath('dist/test/workflow/mailbox-crash-worker.js')], {
-    cwd: workDir,
-    env: { PATH: process.env['PATH'] ?? '', ...workerEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    worker.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('crash-worker ready')) resolve();
-    });
-    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output.slice(-2000)}`)));
-  });
-  worker.removeAllListeners('exit');
-  return worker;
+function startWorker(): Promise<ChildProcess> {
+  return startChildWorker(projectPath('dist/test/workflow/mailbox-crash-worker.js'), { cwd: workDir, env: workerEnv });
 }
 
 async function kill(worker: ChildProcess): Promise<void> {

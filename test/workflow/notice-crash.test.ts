@@ -3,7 +3,7 @@
 // notice, then hands it over to the contractor. The worker is killed with SIGKILL right after the
 // SMTP server accepted the hand-over e-mail and before its outbox row was marked; after a restart
 // the contractor still has exactly one e-mail (NOTIFY-3: found by its Message-ID in the Cc copy).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { requiredEnv } from '../fixtures/config/env.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { recordHistory } from '../support/replay.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
+import { startChildWorker } from '../support/child-worker.js';
 import { connectTemporal, workflowBundle, type TemporalTestContext } from '../support/temporal.js';
 import { insertIncident, quietLogger, seedAcceptanceDirectory, waitFor } from './incident-fixtures.js';
 
@@ -40,23 +41,8 @@ let workDir: string;
 let env: Record<string, string>;
 let child: ChildProcess | undefined;
 
-async function startWorker(): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, [projectPath('dist/test/workflow/notice-crash-worker.js')], {
-    cwd: workDir,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    worker.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('crash-worker ready')) resolve();
-    });
-    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output.slice(-2000)}`)));
-  });
-  worker.removeAllListeners('exit');
-  return worker;
+function startWorker(): Promise<ChildProcess> {
+  return startChildWorker(projectPath('dist/test/workflow/notice-crash-worker.js'), { cwd: workDir, env: env });
 }
 
 beforeAll(async () => {

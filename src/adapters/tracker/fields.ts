@@ -1,8 +1,10 @@
 // Field ids of DISPATCH's Tracker fields (YT-7): the configured global ids, and the queue-local
-// problem-type field found by listing the queue's local fields.
+// problem-type field found by listing the queue's local fields; the configured status keys (YT-6);
+// the assignee of an issue as a login (ASSIGN-5).
 import type { TrackerFieldIds } from '../../domain/tracker-fields.js';
+import type { TrackerStatusKeys } from '../../domain/tracker-statuses.js';
 import type { Config } from '../../config/load.js';
-import type { TrackerClient, TrackerField } from './client.js';
+import type { TrackerClient, TrackerField, TrackerIssue } from './client.js';
 import { TrackerError } from './errors.js';
 
 export type TrackerConfig = Config['tracker'];
@@ -41,4 +43,28 @@ export function trackerFieldIds(tracker: TrackerConfig, problemTypeId: string): 
     contractor: f.avrContractor,
     problemType: problemTypeId,
   };
+}
+
+/** YT-6: the configured status keys (CONF-3) in the shape the domain rules use. */
+export function trackerStatusKeys(tracker: TrackerConfig): TrackerStatusKeys {
+  const k = tracker.statusKeys;
+  return {
+    onGeneration: k.onGeneration,
+    notifyOperator: k.notifyOperatorInWork,
+    notifiedOperator: k.notifiedOperatorInWork,
+    notifyClosure: k.notifyOperatorClosed,
+    notifiedClosure: k.notifiedOperatorClosed,
+    notifyContractor: k.notifyAvr,
+    notifiedContractor: k.notifiedAvr,
+  };
+}
+
+/** ASSIGN-5: the login of the issue's assignee (a user reference), via the cached user list. */
+export async function assigneeLogin(client: TrackerClient, issue: TrackerIssue): Promise<string | null> {
+  const ref = issue['assignee'];
+  if (ref === null || ref === undefined) return null;
+  const user = typeof ref === 'object' ? (ref as { id?: unknown; login?: unknown }) : { id: ref };
+  if (typeof user.login === 'string') return user.login;
+  const uid = String(user.id);
+  return (await client.users()).find((u) => u.uid === uid || u.login === uid)?.login ?? null;
 }
