@@ -68,21 +68,27 @@ async function rawFetchAndParse(harness: IngestionHarness): Promise<{ messages: 
 /** DISPATCH ingestion: syncMailbox runs per folder (Sent first) until the backlog is drained. */
 async function ingest(
   harness: IngestionHarness,
-): Promise<{ stored: number; failed: number; runs: number; ms: number }> {
+): Promise<{ stored: number; failed: number; runs: number; ms: number; phasesMs: Record<string, number> }> {
+  const phasesMs: Record<string, number> = {};
+  const onPhase = (phase: string, ms: number): void => {
+    phasesMs[phase] = (phasesMs[phase] ?? 0) + ms;
+  };
   const started = performance.now();
   let stored = 0;
   let failed = 0;
   let runs = 0;
   for (const key of ['sent', 'inbox'] as const satisfies readonly MailboxFolderKey[]) {
     for (;;) {
-      const result = await harness.sync(key);
+      const result = await harness.sync(key, { onPhase });
       runs++;
       stored += result.stored;
       failed += result.failed;
       if (!result.budgetExhausted) break;
     }
   }
-  return { stored, failed, runs, ms: performance.now() - started };
+  const ms = performance.now() - started;
+  for (const phase of Object.keys(phasesMs)) phasesMs[phase] = round(phasesMs[phase] ?? 0);
+  return { stored, failed, runs, ms, phasesMs };
 }
 
 const perSecond = (messages: number, ms: number): number => round(messages / (ms / 1000));
@@ -118,6 +124,10 @@ export const p2Backlog: Benchmark = {
       // Every appended message is read and handled (stored, recorded as a failure or a known duplicate).
       const ingestRate = perSecond(fixtures.expected.mails.length, ingestion.ms);
       const ratio = round(ingestRate / rawRate);
+      // The same run without the quiet IDLE/poll periods that end each folder's last run (nothing to do).
+      const busyMs = ingestion.ms - (ingestion.phasesMs['quiet-wait'] ?? 0);
+      const busyRate = perSecond(fixtures.expected.mails.length, busyMs);
+      const busyRatio = round(busyRate / rawRate);
       const baseline = { what: 'raw imapflow BODY.PEEK[] + simpleParser (mails/s, faster of 2 runs)', value: rawRate };
       const count = sql.type(z.object({ n: z.number() }));
       const incidents = await harness.db.pool.oneFirst(count`SELECT count(*) AS n FROM incidents`);
@@ -136,7 +146,16 @@ export const p2Backlog: Benchmark = {
             met: null,
           },
           {
-            what: 'DISPATCH ingestion (syncMailbox, no Tracker)',
+            what: 'DISPATCH ingestion (syncMailbox, no Tracker), until the backlog is drained',
+            value: busyRate,
+            unit: 'mails/s',
+            goal: '≥ 25 % of raw (end-to-end goal; this figure is ingestion only)',
+            baseline,
+            ratio: busyRatio,
+            met: busyRatio >= 0.25,
+          },
+          {
+            what: 'DISPATCH ingestion (syncMailbox, no Tracker), including the final quiet periods',
             value: ingestRate,
             unit: 'mails/s',
             goal: '≥ 25 % of raw (end-to-end goal; this figure is ingestion only)',
@@ -155,8 +174,9 @@ export const p2Backlog: Benchmark = {
         },
         notes: [
           `Corpus: generateFixtures seed 9202, ${fixtures.expected.mails.length} mails (INBOX and Sent, every fixture kind, duplicates and unparseable ones included), appended Sent before INBOX in UID order; checkpoints set first by empty MAIL-5 runs (backfill 0 days), so both passes read the same backlog.`,
-          'Ingestion is MailboxSync.run (the syncMailbox activity logic) called directly, repeated per folder while its 1000-message budget is exhausted: per-UID fetch, parse, attachments, store, classify, thread, incident creation and signalWithStart to incident-<id>. No worker polls the incident task queue, so the incident workflows and Tracker are NOT part of this figure; issue 9 states the 25 % goal for the end-to-end path including Tracker, which is not measured here.',
-          'The ingestion time includes each folder run ending on one quiet period of MAIL_POLL_INTERVAL_SECONDS = 1 s (about 2 s in total).',
+          'Ingestion is MailboxSync.run (the syncMailbox activity logic) called directly, repeated per folder while its 1000-message budget is exhausted: UID FETCH per batch of 100 (parsed ahead while earlier messages are stored), attachments, one transaction per message (lock, outbox, upsert, thread, incident creation or link), signalWithStart to incident-<id> (16 in flight, in order per incident, after a WAL flush per batch), checkpoint per batch. No worker polls the incident task queue, so the incident workflows and Tracker are NOT part of this figure; issue 9 states the 25 % goal for the end-to-end path including Tracker, which is not measured here.',
+          'Each folder run ends on one quiet period of MAIL_POLL_INTERVAL_SECONDS = 1 s with nothing to do (about 2 s in total): the first figure leaves these waits out (time until the backlog is drained), the second includes them. raw.ingestion.phasesMs has the wall time per phase summed over messages (fetch+parse runs ahead, concurrently with store; signal-wait is time spent waiting for signals at batch ends).',
+          'Before the issue-9 work (commit 2ecd6c3, same bench): 51.79 mails/s = 0.0383 of raw 1351.97 mails/s; per mail: store transaction 9.0 ms, signalWithStart 3.8 ms, checkpoint 1.4 ms, fetchOne 1.1 ms, failure resolve 1.0 ms, parse 0.5 ms (1000-mail profile).',
           'The baseline ran before (cold) and after (warm Dovecot cache) ingestion; the faster of the two is used, which makes the ratio conservative.',
         ],
       };

@@ -1,10 +1,18 @@
 // Mail ingestion activities (SPEC §7–§10): `syncMailbox` watches one folder for a while — first run
 // (MAIL-5), UIDVALIDITY change (MAIL-6), due failure retries (MAIL-17), then every UID above the
-// checkpoint in ascending order, one at a time (MAIL-3, MAIL-7) — and returns after one quiet
-// IDLE/poll period so the mailbox workflow loops. Each message: parse → blobs (ATT-3) → one DB
-// transaction (MAIL-13) → signal the incident workflows (MAIL-14) → checkpoint (MAIL-4).
+// checkpoint in ascending order (MAIL-3, MAIL-7) — and returns after one quiet IDLE/poll period so
+// the mailbox workflow loops. Each message: parse → blobs (ATT-3) → one DB transaction (MAIL-13) →
+// signal the incident workflows (MAIL-14) → checkpoint (MAIL-4).
+//
+// Throughput (issue 9, P2): messages are fetched in batches by one UID FETCH and parsed ahead while
+// earlier ones are stored; storing stays strictly sequential in UID order on one held connection
+// (MAIL-7, THREAD-1); signals run concurrently (bounded, in order per incident) after each commit;
+// the checkpoint moves once per batch, only over messages whose signals have completed (MAIL-4).
+
+import { performance } from 'node:perf_hooks';
 
 import { Context } from '@temporalio/activity';
+import type { CommonQueryMethods } from 'slonik';
 import {
   BackendTerminatedError,
   CheckIntegrityConstraintViolationError,
@@ -16,26 +24,30 @@ import {
 
 import type { Config } from '../config/load.js';
 import { storeAndRouteEmail } from '../adapters/db/emails-routing.js';
-import type { RoutingResult } from '../adapters/db/emails-routing.js';
+import type { IncidentSignal, RoutingResult } from '../adapters/db/emails-routing.js';
 import { emailIdByMessageId } from '../adapters/db/emails.js';
 import {
   advanceCheckpoint,
   dueMailFailures,
+  flushIngestionCommits,
   readCheckpoint,
   recordMailFailure,
   resolveMailFailure,
+  unresolvedFailureUids,
 } from '../adapters/db/mail-bookkeeping.js';
 import type { WatchedFolderRole } from '../adapters/db/mail-bookkeeping.js';
 import type { DbPool } from '../adapters/db/pool.js';
 import { storeAttachmentBlobs } from '../adapters/mail/attachment-store.js';
 import { ImapFolderSession } from '../adapters/mail/imap-session.js';
-import type { ImapSettings } from '../adapters/mail/imap-session.js';
+import type { FetchedMessage, ImapSettings } from '../adapters/mail/imap-session.js';
 import { parseRawMessage } from '../adapters/mail/parse-message.js';
+import type { ParsedEmail } from '../adapters/mail/parse-message.js';
 import { createAlerts } from '../adapters/telegram/alerts.js';
 import type { Alerts } from '../adapters/telegram/alerts.js';
 import type { Logger } from '../logger.js';
 import { incidentWorkflow, mailSignal } from '../workflows/incident.js';
 import type { ActivityDependencies } from './index.js';
+import { aheadBy, SignalQueue } from './ingestion-pipeline.js';
 
 export type MailboxFolderKey = 'inbox' | 'sent';
 
@@ -84,8 +96,39 @@ export interface IngestionOptions {
   imap?: Partial<ImapSettings>;
   /** Messages per activity run before it returns to the workflow. Default 1000. */
   maxMessagesPerRun?: number;
+  /** Messages per UID FETCH and per checkpoint update. Default 100. */
+  batchSize?: number;
+  /** signalWithStart calls in flight at once (in order per incident). Default 16. */
+  signalConcurrency?: number;
   now?: () => Date;
+  /** Profiling (bench P2): wall time per phase of the message path, in ms. */
+  onPhase?: (phase: IngestionPhase, ms: number) => void;
 }
+
+export type IngestionPhase = 'fetch+parse' | 'store' | 'signal-wait' | 'checkpoint' | 'quiet-wait';
+
+/** A message of a batch as the storing side receives it, in UID order. */
+type Prepared =
+  | { uid: number; kind: 'vanished' }
+  | { uid: number; kind: 'unparseable'; messageId: string | null; reason: string }
+  | {
+      uid: number;
+      kind: 'parsed';
+      email: ParsedEmail;
+      warnings: readonly string[];
+      /** ATT-3 blob write failure, handled in UID order with the message. */
+      blobError: { error: unknown } | null;
+    };
+
+/** The outcome of one message and the e-mail ids its incident workflows must receive (MAIL-14). */
+interface Handled {
+  outcome: Outcome;
+  signals: IncidentSignal[];
+  /** Its transaction committed asynchronously: flush before signalling. */
+  asyncCommit: boolean;
+}
+
+type Connection = Parameters<Parameters<DbPool['connect']>[0]>[0];
 
 interface Runtime {
   heartbeat(progress: SyncProgress): void;
@@ -263,7 +306,9 @@ export class MailboxSync {
       const uids = await session.uidsAbove(lastUid);
       if (uids.length === 0) {
         // MAIL-3: IDLE push with the poll as fallback; one quiet period ends this run.
+        const waitStarted = performance.now();
         const news = await session.waitForNews(pollMs, this.deps.config.mail.imap.idleEnabled);
+        this.options.onPhase?.('quiet-wait', performance.now() - waitStarted);
         const after = await session.uidsAbove(lastUid);
         if (after.length === 0) {
           if (!news) break;
@@ -271,16 +316,17 @@ export class MailboxSync {
         }
         uids.push(...after);
       }
-      for (const uid of uids) {
-        await this.handleUid(session, uid, false);
-        // MAIL-4: only past a message that was stored and routed, or recorded as a failure.
-        await advanceCheckpoint(db, folderRef, session.uidValidity, uid);
-        lastUid = uid;
-        this.beat();
-        if (++handled >= budget) {
-          return this.result(session, lastUid, true);
-        }
-      }
+      const taken = uids.slice(0, budget - handled);
+      await this.processInOrder(session, taken, {
+        skipStored: false,
+        // MAIL-4: only past messages that were stored and routed (signals delivered), or recorded as failures.
+        batchDone: async (conn, batchLastUid) => {
+          await advanceCheckpoint(conn, folderRef, session.uidValidity, batchLastUid);
+          lastUid = batchLastUid;
+        },
+      });
+      handled += taken.length;
+      if (handled >= budget) return this.result(session, lastUid, true);
     }
     return this.result(session, lastUid, false);
   }
@@ -299,7 +345,7 @@ export class MailboxSync {
   /**
    * MAIL-5 (first run: INTERNALDATE within the backfill window) and MAIL-6 (new UIDVALIDITY: the
    * rescan window, skipping stored Message-IDs); then the checkpoint is the highest UID seen or
-   * UIDNEXT − 1. A retried attempt resumes after the last UID its heartbeat recorded.
+   * UIDNEXT − 1. A retried attempt resumes after the last batch its heartbeat recorded.
    */
   private async catchUp(session: ImapFolderSession, kind: 'backfill' | 'rescan', days: number): Promise<void> {
     const since = new Date(this.now().getTime() - days * 24 * 3600_000);
@@ -308,11 +354,17 @@ export class MailboxSync {
     const resumeAfter =
       pass !== undefined && pass.kind === kind && pass.uidValidity === session.uidValidity ? pass.uid : 0;
     this.log.info({ kind, days, candidates: uids.length, resumeAfter }, 'catching up on the folder');
-    for (const uid of uids) {
-      if (uid <= resumeAfter) continue;
-      await this.handleUid(session, uid, false, kind === 'rescan');
-      this.beat({ pass: { kind, uidValidity: session.uidValidity, uid } });
-    }
+    await this.processInOrder(
+      session,
+      uids.filter((uid) => uid > resumeAfter),
+      {
+        skipStored: kind === 'rescan',
+        batchDone: (_conn, uid) => {
+          this.beat({ pass: { kind, uidValidity: session.uidValidity, uid } });
+          return Promise.resolve();
+        },
+      },
+    );
     const highest = Math.max(session.uidNext - 1, uids.at(-1) ?? 0, 0);
     await advanceCheckpoint(
       this.deps.db,
@@ -323,36 +375,152 @@ export class MailboxSync {
     this.beat({ pass: undefined });
   }
 
-  /** MAIL-17: re-fetches due failures by UID; success resolves them. */
+  /** MAIL-17: re-fetches due failures by UID; success (signals delivered) resolves them. */
   private async retryDueFailures(session: ImapFolderSession): Promise<void> {
     const due = await dueMailFailures(this.deps.db, this.folder.name, session.uidValidity, this.now());
+    if (due.length === 0) return;
+    const signals = new SignalQueue(1);
     for (const failure of due) {
       this.log.info({ uid: failure.uid, attempts: failure.attempts }, 'retrying a failed message');
-      await this.handleUid(session, failure.uid, true);
+      const fetched = await session.fetch(failure.uid);
+      const prepared: Prepared =
+        fetched === null ? { uid: failure.uid, kind: 'vanished' } : await this.prepare(session, fetched);
+      const handled = await this.handle(this.deps.db, session, prepared, { isRetry: true, skipStored: false });
+      await Promise.all(handled.signals.map((signal) => signals.add(signal.incidentId, () => this.signal(signal))));
+      signals.throwIfFailed();
+      if (handled.outcome === 'stored') {
+        await resolveMailFailure(this.deps.db, this.failureKey(session, failure.uid), this.now());
+      }
       this.beat();
     }
   }
 
-  /** Fetch, parse, store and route one message; failures become records (MAIL-17). */
-  private async handleUid(
+  private failureKey(session: ImapFolderSession, uid: number) {
+    return { folderName: this.folder.name, uidValidity: session.uidValidity, uid };
+  }
+
+  /**
+   * MAIL-7: `uids` (ascending) stored and routed strictly in that order, one at a time, on one held
+   * connection; fetching and parsing run ahead, signals run behind. `batchDone` gets each batch's
+   * last UID once every message of the batch is stored and signalled or recorded as a failure; it
+   * lags one batch so storing never waits for signals.
+   */
+  private async processInOrder(
     session: ImapFolderSession,
-    uid: number,
-    isRetry: boolean,
-    skipStoredMessageIds = false,
-  ): Promise<Outcome> {
-    const log = this.log.child({ uid, uidValidity: session.uidValidity });
-    const key = { folderName: this.folder.name, uidValidity: session.uidValidity, uid };
-    const message = await session.fetch(uid);
-    if (message === null) {
-      if (isRetry) return this.fail(log, key, null, 'message is no longer in the folder', true);
-      log.info('message vanished before it could be fetched');
-      return 'skipped';
+    uids: readonly number[],
+    mode: { skipStored: boolean; batchDone: (conn: Connection, lastUid: number) => Promise<void> },
+  ): Promise<void> {
+    if (uids.length === 0) return;
+    const batchSize = Math.max(1, this.options.batchSize ?? 100);
+    const signals = new SignalQueue(Math.max(1, this.options.signalConcurrency ?? 16));
+    const phase = this.options.onPhase;
+    interface Batch {
+      lastUid: number;
+      signals: IncidentSignal[];
+      asyncCommits: number;
+      signalled: Promise<unknown>;
+      /** Stored UIDs whose failure record (MAIL-17) is resolved once their signals are delivered. */
+      resolve: number[];
     }
+    const newBatch = (): Batch => ({
+      lastUid: 0,
+      signals: [],
+      asyncCommits: 0,
+      signalled: Promise.resolve(),
+      resolve: [],
+    });
+    await this.deps.db.connect(async (conn) => {
+      const withFailures = await unresolvedFailureUids(conn, this.folder.name, session.uidValidity, uids);
+      // MAIL-13 / MAIL-14: the batch's commits made durable, then its signals queued (not awaited).
+      const release = async (batch: Batch): Promise<void> => {
+        if (batch.asyncCommits > 0) await flushIngestionCommits(conn, this.folder.name);
+        const all = Promise.all(
+          batch.signals.map((signal) => signals.add(signal.incidentId, () => this.signal(signal))),
+        );
+        all.catch(() => undefined); // awaited (and thrown) by `complete`; never an unhandled rejection
+        batch.signalled = all;
+      };
+      // MAIL-4: the checkpoint moves over the batch once its signals are delivered.
+      const complete = async (batch: Batch): Promise<void> => {
+        let t = performance.now();
+        await batch.signalled; // only this batch's own failures stop it here
+        phase?.('signal-wait', performance.now() - t);
+        t = performance.now();
+        for (const uid of batch.resolve) await resolveMailFailure(conn, this.failureKey(session, uid), this.now());
+        await mode.batchDone(conn, batch.lastUid);
+        phase?.('checkpoint', performance.now() - t);
+      };
+      let waiting: Batch | null = null;
+      let current = newBatch();
+      let inBatch = 0;
+      const record = (uid: number, handled: Handled): void => {
+        current.signals.push(...handled.signals);
+        if (handled.asyncCommit) current.asyncCommits++;
+        if (handled.outcome === 'stored' && withFailures.has(uid)) current.resolve.push(uid);
+      };
+      for await (const prepared of aheadBy(this.prepareAll(session, uids, batchSize), batchSize)) {
+        current.lastUid = prepared.uid;
+        const handled = await this.handle(conn, session, prepared, {
+          isRetry: false,
+          skipStored: mode.skipStored,
+          asyncCommit: true,
+        });
+        record(prepared.uid, handled);
+        signals.throwIfFailed();
+        this.beat();
+        if (++inBatch < batchSize) continue;
+        await release(current);
+        if (waiting !== null) await complete(waiting);
+        waiting = current;
+        current = newBatch();
+        inBatch = 0;
+      }
+      if (inBatch > 0) await release(current);
+      if (waiting !== null) await complete(waiting);
+      if (inBatch > 0) await complete(current);
+    });
+  }
+
+  /**
+   * Every UID of `uids` in order: fetched by batches of one UID FETCH each, parsed and with its
+   * blobs written (ATT-3); a UID the server no longer has comes out as `vanished`.
+   */
+  private async *prepareAll(
+    session: ImapFolderSession,
+    uids: readonly number[],
+    batchSize: number,
+  ): AsyncGenerator<Prepared> {
+    for (let i = 0; i < uids.length; i += batchSize) {
+      const batch = uids.slice(i, i + batchSize);
+      const arrived = new Map<number, FetchedMessage>();
+      let next = 0;
+      for await (const message of session.fetchMany(batch)) {
+        arrived.set(message.uid, message);
+        // Streams while the answers come in ascending UID order (the server's sequence order); after
+        // a gap (a vanished UID) the rest of the batch waits for the end of the FETCH.
+        for (let uid = batch[next]; uid !== undefined && arrived.has(uid); uid = batch[next]) {
+          const fetched = arrived.get(uid);
+          arrived.delete(uid);
+          next++;
+          if (fetched !== undefined) yield await this.prepare(session, fetched);
+        }
+      }
+      for (; next < batch.length; next++) {
+        const uid = batch[next] ?? 0;
+        const fetched = arrived.get(uid);
+        yield fetched === undefined ? { uid, kind: 'vanished' } : await this.prepare(session, fetched);
+      }
+    }
+  }
+
+  /** Parse (MAIL-9…12, ATT, NOISE-1) and write the attachment blobs before the transaction (ATT-3). */
+  private async prepare(session: ImapFolderSession, message: FetchedMessage): Promise<Prepared> {
+    const started = performance.now();
     const { config } = this.deps;
     const parsed = parseRawMessage(message.raw, {
       folderRole: this.folder.role,
       folderName: this.folder.name,
-      uid,
+      uid: message.uid,
       uidValidity: session.uidValidity,
       internalDate: message.internalDate,
       ownAddress: config.mail.login,
@@ -362,35 +530,91 @@ export class MailboxSync {
       messageIdDomain: config.mail.messageIdDomain,
       attachmentMaxStoreBytes: config.attachments.maxStoreBytes,
     });
-    if (!parsed.ok) return this.fail(log, key, parsed.messageId, parsed.reason, isRetry);
-    const mailLog = log.child({ messageId: parsed.messageId });
-    for (const warning of parsed.warnings) mailLog.warn({ warning }, 'message parsed with a warning');
+    let prepared: Prepared;
+    if (!parsed.ok) {
+      prepared = { uid: message.uid, kind: 'unparseable', messageId: parsed.messageId, reason: parsed.reason };
+    } else {
+      let blobError: { error: unknown } | null = null;
+      try {
+        await storeAttachmentBlobs(config.attachments.dir, parsed.attachments);
+      } catch (error) {
+        blobError = { error };
+      }
+      prepared = { uid: message.uid, kind: 'parsed', email: parsed, warnings: parsed.warnings, blobError };
+    }
+    this.options.onPhase?.('fetch+parse', performance.now() - started);
+    return prepared;
+  }
 
-    if (skipStoredMessageIds && (await emailIdByMessageId(this.deps.db, parsed.messageId)) !== null) {
+  /** Store and route one prepared message; failures become records (MAIL-17). The caller signals. */
+  private async handle(
+    db: CommonQueryMethods & Pick<DbPool, 'transaction'>,
+    session: ImapFolderSession,
+    prepared: Prepared,
+    mode: { isRetry: boolean; skipStored: boolean; asyncCommit?: boolean },
+  ): Promise<Handled> {
+    const log = this.log.child({ uid: prepared.uid, uidValidity: session.uidValidity });
+    const key = this.failureKey(session, prepared.uid);
+    const nothing = { signals: [], asyncCommit: false };
+    if (prepared.kind === 'vanished') {
+      if (mode.isRetry) {
+        const outcome = await this.fail(db, log, key, null, 'message is no longer in the folder', true);
+        return { outcome, ...nothing };
+      }
+      log.info('message vanished before it could be fetched');
+      return { outcome: 'skipped', ...nothing };
+    }
+    if (prepared.kind === 'unparseable') {
+      const outcome = await this.fail(db, log, key, prepared.messageId, prepared.reason, mode.isRetry);
+      return { outcome, ...nothing };
+    }
+    const { config } = this.deps;
+    const { email } = prepared;
+    const mailLog = log.child({ messageId: email.messageId });
+    for (const warning of prepared.warnings) mailLog.warn({ warning }, 'message parsed with a warning');
+
+    if (mode.skipStored && (await emailIdByMessageId(db, email.messageId)) !== null) {
       mailLog.debug('already stored (MAIL-6 rescan): skipped');
-      return 'skipped';
+      return { outcome: 'skipped', ...nothing };
     }
 
     let result: RoutingResult;
+    const started = performance.now();
     try {
-      await storeAttachmentBlobs(config.attachments.dir, parsed.attachments);
-      result = await storeAndRouteEmail(this.deps.db, parsed, {
+      if (prepared.blobError !== null) throw prepared.blobError.error;
+      result = await storeAndRouteEmail(db, email, {
         queue: config.tracker.queue,
         senderAllowList: config.mail.senders.allow,
+        asyncCommit: mode.asyncCommit === true,
       });
     } catch (error) {
       if (isFileSystemError(error)) {
         // A file-system error (ATT-3): the message's fault only if it persists; retried later.
-        return this.fail(mailLog, key, parsed.messageId, `storage error: ${errorText(error)}`, isRetry);
+        const outcome = await this.fail(
+          db,
+          mailLog,
+          key,
+          email.messageId,
+          `storage error: ${errorText(error)}`,
+          mode.isRetry,
+        );
+        return { outcome, ...nothing };
       }
       if (!isMessageDataError(error)) throw error; // the database is unreachable: the activity retries
-      return this.fail(mailLog, key, parsed.messageId, `storage error: ${errorText(error)}`, isRetry);
+      const outcome = await this.fail(
+        db,
+        mailLog,
+        key,
+        email.messageId,
+        `storage error: ${errorText(error)}`,
+        mode.isRetry,
+      );
+      return { outcome, ...nothing };
     }
+    this.options.onPhase?.('store', performance.now() - started);
     await this.report(mailLog, result);
-    await this.signal(result);
-    await resolveMailFailure(this.deps.db, key, this.now());
     this.stored++;
-    return 'stored';
+    return { outcome: 'stored', signals: result.signals, asyncCommit: mode.asyncCommit === true };
   }
 
   private async report(log: Logger, result: RoutingResult): Promise<void> {
@@ -434,27 +658,26 @@ export class MailboxSync {
     }
   }
 
-  /** MAIL-14: signalWithStart per newly linked e-mail; the workflow ignores repeats. */
-  private async signal(result: RoutingResult): Promise<void> {
-    for (const { incidentId, emailId } of result.signals) {
-      await this.deps.temporal.workflow.signalWithStart(incidentWorkflow, {
-        workflowId: `incident-${incidentId}`,
-        taskQueue: this.deps.config.temporal.taskQueue,
-        args: [{ incidentId }],
-        signal: mailSignal,
-        signalArgs: [{ emailId }],
-      });
-    }
+  /** MAIL-14: signalWithStart for one newly linked e-mail; the workflow ignores repeats. */
+  private async signal({ incidentId, emailId }: IncidentSignal): Promise<void> {
+    await this.deps.temporal.workflow.signalWithStart(incidentWorkflow, {
+      workflowId: `incident-${incidentId}`,
+      taskQueue: this.deps.config.temporal.taskQueue,
+      args: [{ incidentId }],
+      signal: mailSignal,
+      signalArgs: [{ emailId }],
+    });
   }
 
   private async fail(
+    db: CommonQueryMethods,
     log: Logger,
     key: { folderName: string; uidValidity: number; uid: number },
     messageId: string | null,
     reason: string,
     isRetry: boolean,
   ): Promise<Outcome> {
-    const failure = await recordMailFailure(this.deps.db, key, { messageId, error: reason, isRetry }, this.now());
+    const failure = await recordMailFailure(db, key, { messageId, error: reason, isRetry }, this.now());
     this.failed++;
     if (failure.state === 'abandoned') {
       log.error(

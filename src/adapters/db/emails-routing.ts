@@ -3,21 +3,16 @@
 // one conversation (e.g. from the INBOX and Sent watchers at once) cannot open two incidents.
 // Signalling the incident workflows happens after the commit (the caller does it with `signals`).
 
-import { sql } from 'slonik';
 import type { CommonQueryMethods, DatabasePool } from 'slonik';
 
 import { findIncidentKeys } from '../../domain/mail/incident-key.js';
 import type { ParsedEmail } from '../../domain/mail/parsed-email.js';
+import type { RegistrationState } from '../../domain/primary-email.js';
 import { resolveThread, threadEdges } from '../../domain/threading.js';
 import type { EmailClassification, ThreadConflict, ThreadDecision, ThreadEmail } from '../../domain/threading.js';
-import { loadThread, outboxIncidentId, outboxMessageIdsAmong, upsertEmail } from './emails.js';
-import {
-  createEmailIncident,
-  incidentIdsByCode,
-  linkUnlinkedEmails,
-  recordThreadConflict,
-  updatePrimaryEmail,
-} from './incidents.js';
+import { ingestEmail, loadThread, outboxMessageIdsAmong } from './emails.js';
+import type { IngestedEmail } from './emails.js';
+import { createEmailIncidentLinking, linkToIncident, recordThreadConflict, updatePrimaryEmail } from './incidents.js';
 
 /** THREAD-1: one lock id for all thread resolution ("DSPTHRD1" as a number). */
 export const THREAD_RESOLUTION_LOCK = 0x4453505448524431n;
@@ -27,6 +22,11 @@ export interface RoutingOptions {
   queue: string;
   /** `MAIL_SENDER_ALLOW` (NOISE-4). */
   senderAllowList: readonly string[];
+  /**
+   * Commit without waiting for the WAL flush (issue 9, P2). The caller must then make the commit
+   * durable (`flushIngestionCommits`) before it signals anything of the result.
+   */
+  asyncCommit?: boolean;
 }
 
 export interface IncidentSignal {
@@ -55,68 +55,95 @@ export interface RoutingResult {
 
 /** MAIL-8 / MAIL-13 / MAIL-14 / THREAD: store one message and route it, in one transaction. */
 export async function storeAndRouteEmail(
-  db: DatabasePool,
+  db: Pick<DatabasePool, 'transaction'>,
   email: ParsedEmail,
   options: RoutingOptions,
 ): Promise<RoutingResult> {
-  return db.transaction(async (tx) => {
-    await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(${THREAD_RESOLUTION_LOCK.toString()}::bigint)`);
+  return db.transaction((tx) => routeEmail(tx, email, options));
+}
 
-    // NOISE-1 rule 1: a Message-ID in the outbox is `own`, whatever the parser saw.
-    const outboxIncident = await outboxIncidentId(tx, email.messageId);
-    const classification: EmailClassification = outboxIncident !== null ? 'own' : email.classification;
-    const stored = await upsertEmail(tx, email, classification);
-
-    const resolution = await resolve(tx, email, stored.emailId, outboxIncident, options);
-    const { decision, self } = resolution;
-    const bouncedOutboxMessageIds =
-      self.classification === 'bounce' ? await outboxMessageIdsAmong(tx, email.embeddedMessageIds) : [];
-
-    let incidentId: number | null = self.incidentId;
-    let createdIncidentId: number | null = null;
-    const signals: IncidentSignal[] = [];
-    const conflicts: ThreadConflict[] = [];
-
-    if (decision.link !== null) {
-      if (decision.link === 'new') {
-        createdIncidentId = await createEmailIncident(tx, { emailId: self.id, effectiveDate: self.effectiveDate });
-        incidentId = createdIncidentId;
-      } else {
-        incidentId = decision.link;
-      }
-      const newlyLinked = await linkUnlinkedEmails(tx, incidentId, [self.id, ...decision.adopt]);
-      const byId = new Map(resolution.thread.map((e) => [e.id, e]));
-      await updatePrimaryEmail(
-        tx,
-        incidentId,
-        newlyLinked.map((id) => byId.get(id)).filter((e): e is ThreadEmail => e !== undefined),
-      );
-      for (const conflict of decision.conflicts) {
-        if (await recordThreadConflict(tx, conflict)) conflicts.push(conflict);
-      }
-      const toSignal = new Set(newlyLinked);
-      if (!stored.inserted) {
-        // A re-processed message (e.g. after a crash between commit and signal): its thread's e-mails
-        // of this incident are signalled again; the workflow ignores e-mails it has seen.
-        for (const e of resolution.thread) if (e.incidentId === incidentId) toSignal.add(e.id);
-        toSignal.add(self.id);
-      }
-      for (const emailId of [...toSignal].sort((a, b) => a - b)) signals.push({ incidentId, emailId });
-    }
-
-    return {
-      emailId: stored.emailId,
-      messageId: email.messageId,
-      inserted: stored.inserted,
-      classification: self.classification,
-      incidentId,
-      createdIncidentId,
-      reason: decision.reason,
-      signals,
-      conflicts,
-      bouncedOutboxMessageIds,
-    };
+/**
+ * `storeAndRouteEmail` inside the caller's transaction: all of one message's rows are written in
+ * it, after the rows of the messages routed before in the same transaction (MAIL-7 order).
+ */
+export async function routeEmail(
+  tx: CommonQueryMethods,
+  email: ParsedEmail,
+  options: RoutingOptions,
+): Promise<RoutingResult> {
+  // THREAD-1 lock, NOISE-1 rule 1 (outbox → `own`), MAIL-8 upsert and the THREAD-2/-4 look-ups.
+  const stored = await ingestEmail(tx, THREAD_RESOLUTION_LOCK, email, {
+    seeds: threadEdges(email),
+    codes: findIncidentKeys(email.subject, options.queue),
+    asyncCommit: options.asyncCommit === true,
   });
+  const outboxIncident = stored.outboxIncidentId;
+  const resolved =
+    resolve(email, stored.emailId, outboxIncident, options, stored) ??
+    (await resolveThroughEmbedded(tx, email, stored.emailId, outboxIncident, options, stored));
+  const { decision, self } = resolved;
+  const bouncedOutboxMessageIds =
+    self.classification === 'bounce' ? await outboxMessageIdsAmong(tx, email.embeddedMessageIds) : [];
+
+  let incidentId: number | null = self.incidentId;
+  let createdIncidentId: number | null = null;
+  const signals: IncidentSignal[] = [];
+  const conflicts: ThreadConflict[] = [];
+
+  if (decision.link !== null) {
+    const toLink = [self.id, ...decision.adopt];
+    let newlyLinked: number[];
+    // INC-4 / INC-5: a new incident starts registered at, and with, its opening e-mail.
+    let known: RegistrationState | undefined;
+    if (decision.link === 'new') {
+      const opening = { emailId: self.id, effectiveDate: self.effectiveDate };
+      const created = await createEmailIncidentLinking(tx, opening, toLink);
+      createdIncidentId = created.incidentId;
+      incidentId = created.incidentId;
+      newlyLinked = created.linked;
+      known = {
+        primary: { id: self.id, effectiveDate: self.effectiveDate },
+        registrationTime: self.effectiveDate,
+        isAuto: true,
+      };
+    } else {
+      incidentId = decision.link;
+      const linked = await linkToIncident(tx, incidentId, toLink);
+      newlyLinked = linked.linked;
+      known = linked.registration;
+    }
+    const byId = new Map(resolved.thread.map((e) => [e.id, e]));
+    await updatePrimaryEmail(
+      tx,
+      incidentId,
+      newlyLinked.map((id) => byId.get(id)).filter((e): e is ThreadEmail => e !== undefined),
+      known,
+    );
+    for (const conflict of decision.conflicts) {
+      if (await recordThreadConflict(tx, conflict)) conflicts.push(conflict);
+    }
+    const toSignal = new Set(newlyLinked);
+    if (!stored.inserted) {
+      // A re-processed message (e.g. after a crash between commit and signal): its thread's e-mails
+      // of this incident are signalled again; the workflow ignores e-mails it has seen.
+      for (const e of resolved.thread) if (e.incidentId === incidentId) toSignal.add(e.id);
+      toSignal.add(self.id);
+    }
+    for (const emailId of [...toSignal].sort((a, b) => a - b)) signals.push({ incidentId, emailId });
+  }
+
+  return {
+    emailId: stored.emailId,
+    messageId: email.messageId,
+    inserted: stored.inserted,
+    classification: self.classification,
+    incidentId,
+    createdIncidentId,
+    reason: decision.reason,
+    signals,
+    conflicts,
+    bouncedOutboxMessageIds,
+  };
 }
 
 interface Resolution {
@@ -125,43 +152,59 @@ interface Resolution {
   thread: ThreadEmail[];
 }
 
-async function resolve(
-  tx: CommonQueryMethods,
+/**
+ * THREAD on the thread `ingestEmail` loaded; null when NOISE-3 asks for a second look (a bounce its
+ * own headers do not link, with embedded Message-IDs).
+ */
+function resolve(
   email: ParsedEmail,
   emailId: number,
   outboxIncident: number | null,
   options: RoutingOptions,
-): Promise<Resolution> {
-  const first = await resolveWith(tx, email, emailId, outboxIncident, options, []);
-  // NOISE-3: a bounce its own headers do not link is linked through its embedded original.
+  ingested: IngestedEmail,
+): Resolution | null {
+  const first = decide(email, emailId, outboxIncident, options, ingested.thread, ingested.incidentIdsByCode, []);
   if (first.decision.link === null && first.self.classification === 'bounce' && email.embeddedMessageIds.length > 0) {
-    const second = await resolveWith(tx, email, emailId, outboxIncident, options, email.embeddedMessageIds);
-    if (second.decision.link !== null) return second;
+    return null;
   }
   return first;
 }
 
-async function resolveWith(
+/** NOISE-3: a bounce its own headers do not link is linked through its embedded original. */
+async function resolveThroughEmbedded(
   tx: CommonQueryMethods,
   email: ParsedEmail,
   emailId: number,
   outboxIncident: number | null,
   options: RoutingOptions,
-  extraEdges: readonly string[],
+  ingested: IngestedEmail,
 ): Promise<Resolution> {
-  const seeds = [...new Set([...threadEdges(email), ...extraEdges])];
-  const thread = await loadThread(tx, seeds);
+  const first = decide(email, emailId, outboxIncident, options, ingested.thread, ingested.incidentIdsByCode, []);
+  const extraEdges = email.embeddedMessageIds;
+  const thread = await loadThread(tx, [...new Set([...threadEdges(email), ...extraEdges])]);
+  const second = decide(email, emailId, outboxIncident, options, thread, ingested.incidentIdsByCode, extraEdges);
+  return second.decision.link !== null ? second : first;
+}
+
+function decide(
+  email: ParsedEmail,
+  emailId: number,
+  outboxIncident: number | null,
+  options: RoutingOptions,
+  thread: ThreadEmail[],
+  incidentIdByKey: Map<string, number>,
+  extraEdges: readonly string[],
+): Resolution {
   const stored = thread.find((e) => e.id === emailId);
   if (stored === undefined) throw new Error(`e-mail ${emailId} is missing from its own thread`);
   // The stored row is authoritative (a duplicate keeps its first folder, class and link).
   const self: ThreadEmail = { ...stored, references: [...stored.references, ...extraEdges] };
-  const keys = findIncidentKeys(email.subject, options.queue);
   const decision = resolveThread({
     email: self,
     thread: thread.filter((e) => e.id !== emailId),
     subject: email.subject,
     queue: options.queue,
-    incidentIdByKey: await incidentIdsByCode(tx, keys),
+    incidentIdByKey,
     fromAddress: email.fromAddress ?? '',
     senderAllowList: options.senderAllowList,
     outboxIncidentId: outboxIncident,

@@ -12,12 +12,6 @@ import { EMAIL_CLASSIFICATIONS, FOLDER_ROLES } from '../../domain/threading.js';
 
 const idRow = z.object({ id: z.number() });
 
-const storedEmailRow = z.object({
-  id: z.number(),
-  incident_id: z.number().nullable(),
-  inserted: z.boolean(),
-});
-
 export interface StoredEmailRow {
   emailId: number;
   incidentId: number | null;
@@ -29,44 +23,134 @@ function timestampOrNull(date: Date | null) {
   return date === null ? null : sql.timestamp(date);
 }
 
+const threadJson = z.array(
+  z.object({
+    id: z.number(),
+    message_id: z.string(),
+    in_reply_to: z.string().nullable(),
+    references: z.array(z.string()),
+    incident_id: z.number().nullable(),
+    effective_date: z.string(),
+    uid: z.number().nullable(),
+    classification: z.enum(EMAIL_CLASSIFICATIONS),
+    folder_role: z.enum(FOLDER_ROLES),
+  }),
+);
+
+const ingestedRow = z.object({
+  email_id: z.number(),
+  email_incident_id: z.number().nullable(),
+  inserted: z.boolean(),
+  outbox_incident_id: z.number().nullable(),
+  thread: threadJson,
+  incident_ids_by_code: z.record(z.string(), z.number()),
+});
+
+export interface IngestedEmail extends StoredEmailRow {
+  /** NOISE-1 rule 1: the incident of the outbox row with this Message-ID (the e-mail is `own`). */
+  outboxIncidentId: number | null;
+  /** THREAD-2: the thread of `seeds` after the insert. */
+  thread: ThreadEmail[];
+  /** THREAD-4: incident ids of the asked codes that exist. */
+  incidentIdsByCode: Map<string, number>;
+}
+
 /**
- * MAIL-8 / MAIL-13: the e-mail row of `email`, inserted unless its Message-ID is stored already
- * (ON CONFLICT: concurrent INBOX and Sent processing of one message yields one row), then every
- * missing recipient, reference, observer and attachment row. `classification` may differ from the
- * parser's (NOISE-1 `own` needs the outbox, which the parser cannot see).
+ * THREAD-1 + MAIL-8 + THREAD-2 in one round trip (SQL function `ingest_email`, migration 0007):
+ * takes the thread-resolution lock, classifies an outbox Message-ID as `own`, inserts the e-mail
+ * and its child rows unless the Message-ID is stored (then also adds its missing child rows and
+ * reloads the thread), and returns the thread of `seeds` and the incidents named by `codes`.
+ * Must run inside the message's transaction.
  */
-export async function upsertEmail(
+export async function ingestEmail(
   tx: CommonQueryMethods,
+  lockKey: bigint,
   email: ParsedEmail,
-  classification: ParsedEmail['classification'],
-): Promise<StoredEmailRow> {
-  const row = await tx.one(sql.type(storedEmailRow)`
-    WITH inserted AS (
-      INSERT INTO emails (
-        message_id, is_synthetic_id, in_reply_to, subject, from_address, requester_address,
-        date_header, internal_date, effective_date, body, folder_role, folder_name, uid, uidvalidity,
-        classification
-      ) VALUES (
-        ${email.messageId}, ${email.isSyntheticId}, ${email.inReplyTo}, ${email.subject},
-        ${email.fromAddress ?? ''}, ${email.requesterAddress}, ${timestampOrNull(email.dateHeader)},
-        ${sql.timestamp(email.internalDate)}, ${sql.timestamp(email.effectiveDate)}, ${email.body},
-        ${email.folderRole}, ${email.folderName}, ${email.uid}, ${email.uidValidity}, ${classification}
-      )
-      ON CONFLICT (message_id) DO NOTHING
-      RETURNING id, incident_id
-    )
-    SELECT id, incident_id, true AS inserted FROM inserted
-    UNION ALL
-    SELECT id, incident_id, false AS inserted FROM emails
-    WHERE message_id = ${email.messageId} AND NOT EXISTS (SELECT 1 FROM inserted)`);
-  const emailId = row.id;
-  await addRecipients(tx, emailId, 'to', email.to);
-  await addRecipients(tx, emailId, 'cc', email.cc);
-  await addRecipients(tx, emailId, 'bcc', email.bcc);
-  await addReferences(tx, emailId, email.references);
-  await addObservers(tx, emailId, email.observerAddresses);
-  await addAttachments(tx, emailId, email);
-  return { emailId, incidentId: row.incident_id, inserted: row.inserted };
+  lookups: {
+    seeds: readonly string[];
+    codes: readonly string[];
+    /** The transaction commits without waiting for the WAL flush (the caller flushes before it signals). */
+    asyncCommit: boolean;
+  },
+): Promise<IngestedEmail> {
+  const recipients = (['to', 'cc', 'bcc'] as const).flatMap((kind) =>
+    email[kind].map((address, position) => ({ kind, position, address })),
+  );
+  const parts = email.attachments;
+  const row = await tx.one(sql.type(ingestedRow)`
+    SELECT email_id, email_incident_id, inserted, outbox_incident_id, thread, incident_ids_by_code
+    FROM ingest_email(
+      ${lockKey.toString()}::bigint,
+      ${email.messageId}, ${email.isSyntheticId}, ${email.inReplyTo}, ${email.subject}, ${email.fromAddress ?? ''},
+      ${email.requesterAddress}, ${timestampOrNull(email.dateHeader)}, ${sql.timestamp(email.internalDate)},
+      ${sql.timestamp(email.effectiveDate)}, ${email.body}, ${email.folderRole}, ${email.folderName}, ${email.uid},
+      ${email.uidValidity}, ${email.classification},
+      ${sql.array(
+        recipients.map((r) => r.kind),
+        'text',
+      )}, ${sql.array(
+        recipients.map((r) => r.position),
+        'int4',
+      )}, ${sql.array(
+        recipients.map((r) => r.address),
+        'text',
+      )},
+      ${sql.array(email.references, 'text')}, ${sql.array(email.observerAddresses, 'text')},
+      ${sql.array(
+        parts.map((a) => a.partIndex),
+        'int4',
+      )}, ${sql.array(
+        parts.map((a) => a.kind),
+        'text',
+      )}, ${sql.array(
+        parts.map((a) => a.fileName),
+        'text',
+      )},
+      ${sql.array(
+        parts.map((a) => a.mimeType),
+        'text',
+      )}, ${sql.array(
+        parts.map((a) => a.size),
+        'int8',
+      )}, ${sql.array(
+        parts.map((a) => a.sha256),
+        'text',
+      )},
+      ${sql.array(
+        parts.map((a) => a.decision),
+        'text',
+      )},
+      ${sql.array(lookups.seeds, 'text')}, ${sql.array(lookups.codes, 'text')}, ${lookups.asyncCommit}
+    )`);
+  let thread: ThreadEmail[] = row.thread.map((r) => ({
+    id: r.id,
+    messageId: r.message_id,
+    inReplyTo: r.in_reply_to,
+    references: r.references,
+    incidentId: r.incident_id,
+    effectiveDate: new Date(r.effective_date),
+    uid: r.uid ?? 0,
+    classification: r.classification,
+    folderRole: r.folder_role,
+  }));
+  if (!row.inserted) {
+    // MAIL-8: a stored Message-ID only gets the child rows it is missing; they may widen the thread.
+    await addRecipients(tx, row.email_id, 'to', email.to);
+    await addRecipients(tx, row.email_id, 'cc', email.cc);
+    await addRecipients(tx, row.email_id, 'bcc', email.bcc);
+    await addReferences(tx, row.email_id, email.references);
+    await addObservers(tx, row.email_id, email.observerAddresses);
+    await addAttachments(tx, row.email_id, email);
+    thread = await loadThread(tx, lookups.seeds);
+  }
+  return {
+    emailId: row.email_id,
+    incidentId: row.email_incident_id,
+    inserted: row.inserted,
+    outboxIncidentId: row.outbox_incident_id,
+    thread,
+    incidentIdsByCode: new Map(Object.entries(row.incident_ids_by_code)),
+  };
 }
 
 /** Appends the addresses not yet recorded for this kind (GEN-9: compared case-insensitively), order kept. */
@@ -146,35 +230,14 @@ const threadRow = z.object({
 /**
  * THREAD-2: the stored e-mails of the connected component that holds `messageIds` in the graph of
  * e-mails and Message-IDs (edges: own id, In-Reply-To, every References entry), found by a
- * recursive walk over Message-IDs in both directions.
+ * recursive walk over Message-IDs in both directions (SQL function `email_thread`, migration 0007).
  */
 export async function loadThread(tx: CommonQueryMethods, messageIds: readonly string[]): Promise<ThreadEmail[]> {
   if (messageIds.length === 0) return [];
+  // The query is the migration's email_thread() (0007): planned once per connection, not per call.
   const rows = await tx.any(sql.type(threadRow)`
-    WITH RECURSIVE component(mid) AS (
-      SELECT unnest(${sql.array(messageIds, 'text')}::text[])
-      UNION
-      SELECT neighbour.mid
-      FROM component
-      CROSS JOIN LATERAL (
-        SELECT e.id FROM emails e WHERE e.message_id = component.mid
-        UNION SELECT e.id FROM emails e WHERE e.in_reply_to = component.mid
-        UNION SELECT r.email_id FROM email_references r WHERE r.ref_message_id = component.mid
-      ) member
-      CROSS JOIN LATERAL (
-        SELECT e.message_id AS mid FROM emails e WHERE e.id = member.id
-        UNION ALL SELECT e.in_reply_to FROM emails e WHERE e.id = member.id AND e.in_reply_to IS NOT NULL
-        UNION ALL SELECT r.ref_message_id FROM email_references r WHERE r.email_id = member.id
-      ) neighbour
-    )
-    SELECT e.id, e.message_id, e.in_reply_to,
-           coalesce((SELECT array_agg(r.ref_message_id ORDER BY r.position)
-                     FROM email_references r WHERE r.email_id = e.id), '{}') AS "references",
-           e.incident_id, e.effective_date, e.uid, e.classification, e.folder_role
-    FROM emails e
-    -- Every stored e-mail touching the component put its own Message-ID into it.
-    WHERE e.message_id IN (SELECT mid FROM component)
-    ORDER BY e.id`);
+    SELECT id, message_id, in_reply_to, "references", incident_id, effective_date, uid, classification, folder_role
+    FROM email_thread(${sql.array(messageIds, 'text')}::text[])`);
   return rows.map((r) => ({
     id: r.id,
     messageId: r.message_id,

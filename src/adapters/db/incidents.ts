@@ -8,23 +8,12 @@ import type { CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
 import { onEmailLinked } from '../../domain/primary-email.js';
-import type { LinkedEmail } from '../../domain/primary-email.js';
+import type { LinkedEmail, RegistrationState } from '../../domain/primary-email.js';
 import { STATUS } from '../../domain/reference-data.js';
 import type { ThreadConflict } from '../../domain/threading.js';
 import { ensureIncidentStatusId } from './defaults.js';
 
 const idRow = z.object({ id: z.number() });
-
-/** THREAD-4: incident ids by code (Tracker key) for the given keys; no Tracker call. */
-export async function incidentIdsByCode(
-  tx: CommonQueryMethods,
-  codes: readonly string[],
-): Promise<Map<string, number>> {
-  if (codes.length === 0) return new Map();
-  const rows = await tx.any(sql.type(z.object({ id: z.number(), code: z.string() }))`
-    SELECT id, code FROM incidents WHERE code = ANY(${sql.array(codes, 'text')})`);
-  return new Map(rows.map((r) => [r.code, r.id]));
-}
 
 /**
  * THREAD-8 / THREAD-9 / INC-1 a: a new e-mail incident, registered at the opening e-mail's effective
@@ -46,20 +35,30 @@ export async function createEmailIncident(
 }
 
 /**
- * THREAD-6: links the e-mails that are still unlinked to `incidentId` and returns their ids
- * (ascending); e-mails already linked anywhere are never moved.
+ * THREAD-8 + THREAD-6 in one round trip: the new e-mail incident (as `createEmailIncident`) and
+ * the still-unlinked e-mails of `emailIds` linked to it (ascending ids).
  */
-export async function linkUnlinkedEmails(
+export async function createEmailIncidentLinking(
   tx: CommonQueryMethods,
-  incidentId: number,
+  opening: { emailId: number; effectiveDate: Date },
   emailIds: readonly number[],
-): Promise<number[]> {
-  if (emailIds.length === 0) return [];
-  const linked = await tx.anyFirst(sql.type(idRow)`
-    UPDATE emails SET incident_id = ${incidentId}
-    WHERE id = ANY(${sql.array(emailIds, 'int8')}) AND incident_id IS NULL
-    RETURNING id`);
-  return [...linked].sort((a, b) => a - b);
+): Promise<{ incidentId: number; linked: number[] }> {
+  // The statements are the migration's create_email_incident() (0007): planned once per connection.
+  const row = await tx.one(sql.type(
+    z.object({ id: z.number(), history_rows: z.number(), linked: z.array(z.number()) }),
+  )`
+    SELECT incident_id AS id, history_rows, linked
+    FROM create_email_incident(
+      ${opening.emailId}, ${sql.timestamp(opening.effectiveDate)}, ${sql.array(emailIds, 'int8')}, ${STATUS.new}
+    )`);
+  if (row.history_rows === 0) {
+    // INC-6 without the default status row (never bootstrapped): create it, then the history row.
+    const statusId = await ensureIncidentStatusId(tx, STATUS.new);
+    await tx.query(sql.unsafe`
+      INSERT INTO incident_status_history (incident_id, status_id, source)
+      VALUES (${row.id}, ${statusId}, 'system')`);
+  }
+  return { incidentId: row.id, linked: [...row.linked].sort((a, b) => a - b) };
 }
 
 const registrationRow = z.object({
@@ -68,6 +67,41 @@ const registrationRow = z.object({
   primary_email_id: z.number().nullable(),
   primary_effective_date: z.date().nullable(),
 });
+
+/**
+ * THREAD-6 + the INC-4/INC-5 starting point in one round trip: links the still-unlinked e-mails of
+ * `emailIds` to the existing incident (ascending ids) and returns its registration state, locked
+ * for the rest of the transaction.
+ */
+export async function linkToIncident(
+  tx: CommonQueryMethods,
+  incidentId: number,
+  emailIds: readonly number[],
+): Promise<{ linked: number[]; registration: RegistrationState }> {
+  const row = await tx.one(sql.type(registrationRow.extend({ linked: z.array(z.number()) }))`
+    WITH linked AS (
+      UPDATE emails SET incident_id = ${incidentId}
+      WHERE id = ANY(${sql.array(emailIds, 'int8')}) AND incident_id IS NULL
+      RETURNING id
+    )
+    SELECT i.registration_time, i.is_auto, i.primary_email_id, p.effective_date AS primary_effective_date,
+           coalesce((SELECT array_agg(linked.id::int8) FROM linked), '{}') AS linked
+    FROM incidents i LEFT JOIN emails p ON p.id = i.primary_email_id
+    WHERE i.id = ${incidentId}
+    FOR UPDATE OF i`);
+  return { linked: [...row.linked].sort((a, b) => a - b), registration: registrationState(row) };
+}
+
+function registrationState(row: z.infer<typeof registrationRow>): RegistrationState {
+  return {
+    primary:
+      row.primary_email_id === null || row.primary_effective_date === null
+        ? null
+        : { id: row.primary_email_id, effectiveDate: row.primary_effective_date },
+    registrationTime: row.registration_time,
+    isAuto: row.is_auto,
+  };
+}
 
 export interface RegistrationUpdate {
   primaryEmailId: number | null;
@@ -83,20 +117,21 @@ export async function updatePrimaryEmail(
   tx: CommonQueryMethods,
   incidentId: number,
   newlyLinked: readonly LinkedEmail[],
+  /** The incident's registration state when the caller knows it (it created the row): no SELECT. */
+  known?: RegistrationState,
 ): Promise<RegistrationUpdate> {
-  const row = await tx.one(sql.type(registrationRow)`
-    SELECT i.registration_time, i.is_auto, i.primary_email_id, p.effective_date AS primary_effective_date
-    FROM incidents i LEFT JOIN emails p ON p.id = i.primary_email_id
-    WHERE i.id = ${incidentId}
-    FOR UPDATE OF i`);
-  let state = {
-    primary:
-      row.primary_email_id === null || row.primary_effective_date === null
-        ? null
-        : { id: row.primary_email_id, effectiveDate: row.primary_effective_date },
-    registrationTime: row.registration_time as Date | null,
-    isAuto: row.is_auto,
-  };
+  let start: RegistrationState;
+  if (known !== undefined) {
+    start = known;
+  } else {
+    const row = await tx.one(sql.type(registrationRow)`
+      SELECT i.registration_time, i.is_auto, i.primary_email_id, p.effective_date AS primary_effective_date
+      FROM incidents i LEFT JOIN emails p ON p.id = i.primary_email_id
+      WHERE i.id = ${incidentId}
+      FOR UPDATE OF i`);
+    start = registrationState(row);
+  }
+  let state = start;
   let changed = false;
   for (const email of newlyLinked) {
     const change = onEmailLinked(state, email);
@@ -105,13 +140,14 @@ export async function updatePrimaryEmail(
       state = { ...state, primary: change.primary, registrationTime: change.registrationTime };
     }
   }
-  const registrationTime = state.registrationTime ?? row.registration_time;
-  if (changed) {
+  const registrationTime = state.registrationTime ?? start.registrationTime;
+  if (changed && registrationTime !== null) {
     await tx.query(sql.unsafe`
       UPDATE incidents
       SET primary_email_id = ${state.primary?.id ?? null}, registration_time = ${sql.timestamp(registrationTime)}
       WHERE id = ${incidentId}`);
   }
+  if (registrationTime === null) throw new Error(`incident ${incidentId} has no registration time`);
   return { primaryEmailId: state.primary?.id ?? null, registrationTime, changed };
 }
 

@@ -43,6 +43,17 @@ export async function advanceCheckpoint(
       END`);
 }
 
+/**
+ * MAIL-4 / MAIL-14: a synchronously committed write. Message transactions commit asynchronously
+ * (`storeAndRouteEmail` with `asyncCommit`); this flushes the WAL of all of them, so it runs
+ * before their e-mail ids are signalled. Must not run inside a transaction.
+ */
+export async function flushIngestionCommits(db: CommonQueryMethods, folderName: string): Promise<void> {
+  await db.query(sql.unsafe`
+    INSERT INTO mail_ingestion_flushes (folder_name) VALUES (${folderName})
+    ON CONFLICT (folder_name) DO UPDATE SET flushed_at = now()`);
+}
+
 /** Operators (and AC-7 tests) may reset a checkpoint: the next run is a first run (MAIL-5). */
 export async function deleteCheckpoint(db: CommonQueryMethods, folderName: string): Promise<void> {
   await db.query(sql.unsafe`DELETE FROM mail_folder_checkpoints WHERE folder_name = ${folderName}`);
@@ -151,6 +162,24 @@ export async function resolveMailFailure(db: CommonQueryMethods, key: FailureKey
       AND state <> 'resolved'
     RETURNING id`);
   return rows.length > 0;
+}
+
+/**
+ * MAIL-17: which of `uids` have an unresolved failure record — one query per batch, so a message
+ * without a record (nearly all) costs no `resolveMailFailure` round trip.
+ */
+export async function unresolvedFailureUids(
+  db: CommonQueryMethods,
+  folderName: string,
+  uidValidity: number,
+  uids: readonly number[],
+): Promise<Set<number>> {
+  if (uids.length === 0) return new Set();
+  const rows = await db.anyFirst(sql.type(z.object({ uid: z.number() }))`
+    SELECT uid FROM mail_failures
+    WHERE folder_name = ${folderName} AND uidvalidity = ${uidValidity} AND state <> 'resolved'
+      AND uid = ANY(${sql.array(uids, 'int8')})`);
+  return new Set(rows);
 }
 
 /** MAIL-17: open failures of one folder whose retry is due, oldest UID first. */

@@ -133,6 +133,26 @@ export class ImapFolderSession {
   }
 
   /**
+   * MAIL-2 / MAIL-7: the messages of `uids` with BODY.PEEK[] by one UID FETCH, streamed as the
+   * server sends them (sequence order, i.e. ascending UID); vanished UIDs are simply absent. imapflow
+   * reads the next response only when the consumer asks for it, so memory is bounded by the caller.
+   */
+  async *fetchMany(uids: readonly number[]): AsyncGenerator<FetchedMessage> {
+    if (uids.length === 0) return;
+    const wanted = new Set(uids);
+    const query = { uid: true, internalDate: true, source: true };
+    for await (const message of this.client.fetch(uidSet(uids), query, { uid: true })) {
+      // "N:*" style ranges may return the newest message; only the asked-for UIDs count.
+      if (!wanted.has(message.uid)) continue;
+      yield {
+        uid: message.uid,
+        internalDate: new Date(message.internalDate ?? 0),
+        raw: message.source ?? Buffer.alloc(0),
+      };
+    }
+  }
+
+  /**
    * MAIL-3: waits up to `timeoutMs` for the server to announce new mail with IDLE (when `useIdle`
    * and the server has it), else simply for `timeoutMs` (poll). Returns true when news arrived.
    * Rejects when the connection is lost.
@@ -181,4 +201,23 @@ export class ImapFolderSession {
       this.client.close();
     }
   }
+}
+
+/** An IMAP sequence set of UIDs, consecutive runs compressed ("3:7,9,12:13"). */
+export function uidSet(uids: readonly number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let start = sorted[0];
+  let end = start;
+  for (const uid of sorted.slice(1)) {
+    if (end !== undefined && uid === end + 1) {
+      end = uid;
+      continue;
+    }
+    if (start !== undefined) parts.push(start === end ? `${start}` : `${start}:${end}`);
+    start = uid;
+    end = uid;
+  }
+  if (start !== undefined) parts.push(start === end ? `${start}` : `${start}:${end}`);
+  return parts.join(',');
 }
