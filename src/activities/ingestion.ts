@@ -46,6 +46,7 @@ import { createAlerts } from '../adapters/telegram/alerts.js';
 import type { Alerts } from '../adapters/telegram/alerts.js';
 import type { Logger } from '../logger.js';
 import { incidentWorkflow, mailSignal } from '../workflows/incident.js';
+import { incidentStartOptions } from '../workflows/signals.js';
 import type { ActivityDependencies } from './index.js';
 import { aheadBy, SignalQueue } from './ingestion-pipeline.js';
 
@@ -661,9 +662,7 @@ export class MailboxSync {
   /** MAIL-14: signalWithStart for one newly linked e-mail; the workflow ignores repeats. */
   private async signal({ incidentId, emailId }: IncidentSignal): Promise<void> {
     await this.deps.temporal.workflow.signalWithStart(incidentWorkflow, {
-      workflowId: `incident-${incidentId}`,
-      taskQueue: this.deps.config.temporal.taskQueue,
-      args: [{ incidentId }],
+      ...incidentStartOptions(incidentId, this.deps.config.temporal.taskQueue, 'e-mail'),
       signal: mailSignal,
       signalArgs: [{ emailId }],
     });

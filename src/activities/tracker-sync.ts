@@ -36,7 +36,7 @@ import { unknownLocalIdMessage } from '../domain/validation.js';
 import { formatTrackerDateTime } from '../domain/datetime.js';
 import type { Logger } from '../logger.js';
 import { incidentWorkflow } from '../workflows/incident.js';
-import { incidentWorkflowId, trackerChangedSignal } from '../workflows/signals.js';
+import { incidentStartOptions, trackerChangedSignal } from '../workflows/signals.js';
 import type { TrackerChangeSource } from '../workflows/signals.js';
 import { atBoundary } from './incident.js';
 import type { ActivityDependencies } from './index.js';
@@ -128,9 +128,7 @@ export function createTrackerRouter(deps: TrackerRouterDependencies) {
   /** YT-15 step 3 / INC-12: signalWithStart, so a completed workflow gets a new run. */
   const signal = async (incidentId: number, issue: TrackerIssue, source: TrackerChangeSource): Promise<void> => {
     await deps.temporal.workflow.signalWithStart(incidentWorkflow, {
-      workflowId: incidentWorkflowId(incidentId),
-      taskQueue: config.temporal.taskQueue,
-      args: [{ incidentId }],
+      ...incidentStartOptions(incidentId, config.temporal.taskQueue, 'Tracker'),
       signal: trackerChangedSignal,
       signalArgs: [
         {

@@ -29,3 +29,20 @@ export interface TrackerChangedSignal {
 
 /** YT-13 / YT-15 step 3: the incident's issue changed in Tracker; the workflow processes it (YT-16). */
 export const trackerChangedSignal = defineSignal<[TrackerChangedSignal]>('trackerChanged');
+
+/**
+ * How every starter starts (or signals) an incident workflow (GEN-4, INC-2): the id from the
+ * incident, and a static summary the Web UI shows next to the run (OPS-1).
+ */
+export function incidentStartOptions(
+  incidentId: number,
+  taskQueue: string,
+  startedBy: 'e-mail' | 'Tracker' | 'admin',
+): { workflowId: string; taskQueue: string; args: [{ incidentId: number }]; staticSummary: string } {
+  return {
+    workflowId: incidentWorkflowId(incidentId),
+    taskQueue,
+    args: [{ incidentId }],
+    staticSummary: `Инцидент ${incidentId} · started by ${startedBy}`,
+  };
+}

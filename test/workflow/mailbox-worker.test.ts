@@ -71,5 +71,8 @@ describe('mailboxWorkflow on a worker', () => {
     for (const row of rows.slice(0, 20)) {
       expect(await signalledEmailIds(temporal.client, row.incident_id as number)).toEqual([row.id]);
     }
+    // OPS-1: the Web UI shows what started the incident's workflow.
+    const first = await temporal.client.workflow.getHandle(`incident-${rows[0]?.incident_id}`).describe();
+    expect(await first.staticSummary()).toBe(`Инцидент ${rows[0]?.incident_id} · started by e-mail`);
   }, 300_000);
 });

@@ -14,7 +14,7 @@ import type { WatchedFolder } from '../../activities/ingestion.js';
 import type { Config } from '../../config/load.js';
 import type { Logger } from '../../logger.js';
 import { incidentWorkflow, mailSignal } from '../../workflows/incident.js';
-import { incidentWorkflowId } from '../../workflows/signals.js';
+import { incidentStartOptions } from '../../workflows/signals.js';
 
 export interface BackfillProgress {
   done: number;
@@ -156,9 +156,7 @@ async function backfillOne(input: BackfillInput, session: ImapFolderSession, uid
   // MAIL-14: the incident workflows learn about their new e-mails; repeating is harmless.
   for (const { incidentId, emailId } of result.signals) {
     await input.temporal.workflow.signalWithStart(incidentWorkflow, {
-      workflowId: incidentWorkflowId(incidentId),
-      taskQueue: config.temporal.taskQueue,
-      args: [{ incidentId }],
+      ...incidentStartOptions(incidentId, config.temporal.taskQueue, 'e-mail'),
       signal: mailSignal,
       signalArgs: [{ emailId }],
     });

@@ -9,6 +9,7 @@ import { createLogger } from '../../logger.js';
 import { incidentWorkflow } from '../../workflows/incident.js';
 import {
   directoryChangedSignal,
+  incidentStartOptions,
   incidentWorkflowId,
   trackerChangedSignal,
   type DirectoryChangedSignal,
@@ -68,11 +69,7 @@ export function registerIncidentResync(program: Command): void {
     .action(async (ref: string, options: { json?: boolean }) => {
       const plan = await planResync(ref);
       await withTemporal(async (client, config) => {
-        const start = {
-          workflowId: plan.workflowId,
-          taskQueue: config.temporal.taskQueue,
-          args: [{ incidentId: plan.incidentId }] as Parameters<typeof incidentWorkflow>,
-        };
+        const start = incidentStartOptions(plan.incidentId, config.temporal.taskQueue, 'admin');
         if (plan.tracker !== null) {
           await client.workflow.signalWithStart(incidentWorkflow, {
             ...start,
