@@ -267,4 +267,46 @@ describe('issue 6: dispatcher actions through the incident workflow', () => {
       expect(finished).toBe(true);
     });
   }, 90_000);
+  test('AC-5 / INC-4: an earlier original linked later moves the registration: comment, email datetime, SLA deadline', async () => {
+    await withWorker(async () => {
+      // The reply arrived first and opened the incident; the type is set (deadline = registration + 61 min).
+      const incident = await openIncident('late-original-reply', 30 * MINUTE);
+      emulator.dispatcher.updateFields({
+        login: 'petrov',
+        issue: incident.key,
+        fields: { [emulator.seed.fields.typeOfProblem]: TYPE },
+      });
+      await detect(incident.key);
+      const before = await waitForState(
+        incident.handle,
+        (s) => s.sla?.deadline !== null && s.sla?.deadline !== undefined,
+      );
+      // The original (20 minutes older) is linked later; ingestion moved the registration (INC-4).
+      const originalDate = new Date(new Date(before.sla?.registrationTime ?? 0).getTime() - 20 * MINUTE);
+      const originalId = await insertEmail(database.pool, incident.incidentId, {
+        messageId: '<late-original@operator.ru>',
+        subject: 'Авария late-original',
+        from: 'noc@operator.ru',
+        to: ['disp@example.ru'],
+        date: originalDate,
+        body: 'нет питания на БС MSK0123',
+      });
+      await database.pool.query(sql.unsafe`
+        UPDATE incidents SET registration_time = ${sql.timestamp(originalDate)}, primary_email_id = ${originalId}
+        WHERE id = ${incident.incidentId}`);
+      await incident.handle.signal(mailSignal, { emailId: originalId });
+      const after = await waitForState(
+        incident.handle,
+        (s) => s.handledEmailIds.includes(originalId) && s.sla?.registrationTime === originalDate.toISOString(),
+      );
+      expect(after.sla?.deadline).toBe(new Date(originalDate.getTime() + 61 * MINUTE).toISOString());
+      expect(issueField(incident.key, 'emailDatetime')).toBe(originalDate.toISOString().replace('Z', '+0000'));
+      expect(String(issueField(incident.key, 'deadlineSla'))).toBe(
+        new Date(originalDate.getTime() + 61 * MINUTE).toISOString().replace('Z', '+0000'),
+      );
+      // The original is posted as a comment; summary and description stay as created.
+      expect(emulator.issueHistory(incident.key)?.comments).toHaveLength(1);
+      expect(emulator.getIssue(incident.key)?.['summary']).toBe('Авария late-original-reply');
+    });
+  }, 60_000);
 });
