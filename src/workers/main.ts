@@ -42,7 +42,12 @@ const alerts = createAlerts({ config, db, log });
 // unreachable Tracker does not: the activities wait for it (GEN-5).
 try {
   const report = await runTrackerCheck(config, log);
-  if (!report.ok) {
+  if (!report.checked) {
+    log.warn(
+      { findings: report.findings },
+      'Tracker setup not checked at start (YT-5): Tracker unreachable; continuing',
+    );
+  } else if (!report.ok) {
     const text = formatSetupReport(report, config.tracker.queue);
     log.fatal({ alert: 'tracker_misconfigured' }, `Tracker setup incomplete (YT-5):\n${text}`);
     await alerts.alert({

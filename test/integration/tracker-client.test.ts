@@ -153,7 +153,7 @@ describe('YT-5: start-up check', () => {
 
   test('YT-5: the seeded sandbox queue passes without findings', async () => {
     const report = await checkTrackerSetup(newClient(), config.tracker, typeNames);
-    expect(report).toEqual({ ok: true, findings: [] });
+    expect(report).toEqual({ ok: true, findings: [], checked: true });
     expect(formatSetupReport(report, 'AVRSERVICE')).toBe('Tracker setup of queue AVRSERVICE: OK');
   });
 
@@ -172,6 +172,17 @@ describe('YT-5: start-up check', () => {
         message: `incident type «Новый тип» is not a value of the problem-type field ${emulator.seed.localFieldPrefix}--typeOfProblem`,
       },
     ]);
+  });
+
+  test('YT-5: a Tracker that cannot be asked (5xx) is "not checked", not "misconfigured": the worker still starts', async () => {
+    const rule = emulator.addFault({ path: '/statuses', serverErrorRate: 1 });
+    try {
+      const report = await checkTrackerSetup(newClient(), config.tracker, typeNames);
+      expect({ ok: report.ok, checked: report.checked }).toEqual({ ok: false, checked: false });
+      expect(report.findings[0]?.message).toMatch(/^Tracker could not be checked: /);
+    } finally {
+      emulator.removeFault(rule.id);
+    }
   });
 });
 

@@ -17,6 +17,8 @@ export interface SetupFinding {
 export interface SetupReport {
   ok: boolean;
   findings: SetupFinding[];
+  /** False when Tracker could not be asked at all (network, 5xx, auth): nothing is known about the setup. */
+  checked: boolean;
 }
 
 /** Verifies the Tracker setup; an unreachable or refusing Tracker is an error finding, not a throw. */
@@ -34,7 +36,7 @@ export async function checkTrackerSetup(
     } catch (e) {
       if (e instanceof TrackerError && e.code === 'not_found') {
         error(`queue ${tracker.queue} (YT_QUEUE) does not exist`);
-        return { ok: false, findings };
+        return { ok: false, findings, checked: true };
       }
       throw e;
     }
@@ -95,8 +97,9 @@ export async function checkTrackerSetup(
     }
   } catch (e) {
     error(`Tracker could not be checked: ${e instanceof Error ? e.message : String(e)}`);
+    return { ok: false, findings, checked: false };
   }
-  return { ok: !findings.some((x) => x.level === 'error'), findings };
+  return { ok: !findings.some((x) => x.level === 'error'), findings, checked: true };
 }
 
 /** The verdict as the admin command prints it. */
