@@ -5,10 +5,13 @@ import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 
 import { projectPath } from '../src/project-root.js';
+import { p1EndToEnd } from './p1-end-to-end.js';
 import { p1IdleLatency } from './p1-idle-latency.js';
 import { p2Backlog } from './p2-backlog.js';
+import { p3OpenIncidents } from './p3-open-incidents.js';
 import { p4ThreadLookup } from './p4-thread-lookup.js';
 import { p5Extraction } from './p5-extraction.js';
+import { p6TrackerEconomy } from './p6-tracker-economy.js';
 import { machineInfo } from './support/machine.js';
 import { renderResults, writeRunRecord } from './support/report.js';
 import type { RunRecord } from './support/report.js';
@@ -16,7 +19,16 @@ import { startBenchServices } from './support/services.js';
 import type { Benchmark, BenchmarkResult } from './support/types.js';
 import { tsSync } from './ts-sync.js';
 
-const BENCHMARKS: readonly Benchmark[] = [p1IdleLatency, p2Backlog, p4ThreadLookup, p5Extraction, tsSync];
+const BENCHMARKS: readonly Benchmark[] = [
+  p1IdleLatency,
+  p2Backlog,
+  p4ThreadLookup,
+  p5Extraction,
+  tsSync,
+  p1EndToEnd,
+  p3OpenIncidents,
+  p6TrackerEconomy,
+];
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bench')
