@@ -4,6 +4,7 @@ import { registerDispatchers } from './commands/dispatchers.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerIncident } from './commands/incident.js';
 import { registerIncidentResync } from './commands/incident-resync.js';
+import { registerLegacyImport } from './commands/legacy-import.js';
 import { registerMail } from './commands/mail.js';
 import { registerMailBackfill } from './commands/mail-backfill.js';
 import { registerStatus } from './commands/status.js';
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   registerTrackerSetupFields(program);
   registerIncidentResync(program);
   registerMailBackfill(program);
+  registerLegacyImport(program);
   return program;
 }
