@@ -155,7 +155,7 @@ describe('CONF-1/CONF-3: the legacy .env works unchanged', () => {
       namespace: 'default',
       taskQueue: 'dispatch',
       worker: {
-        maxCachedWorkflows: 2000,
+        maxCachedWorkflows: 500,
         maxConcurrentWorkflowTaskExecutions: 40,
         maxConcurrentActivityTaskExecutions: 50,
       },
