@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { BaseStation, DirectorySnapshot, Pole } from '../../domain/directory.js';
 import { directoryKey } from '../../domain/directory-index.js';
 
-const poleRow = z.object({
+/** A pole record as the extraction and validation queries select it (DATA-9). */
+export const poleRow = z.object({
   id: z.number(),
   site_id: z.number(),
   pole: z.string(),

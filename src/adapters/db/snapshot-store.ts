@@ -11,6 +11,7 @@ import { STATUS } from '../../domain/reference-data.js';
 import type { CurrentHistoryRow, HistoryRow } from '../../domain/status-history.js';
 import type { DispatcherFields } from '../../domain/validation.js';
 import { ensureIncidentStatusId } from './defaults.js';
+import { poleRow } from './directory-store.js';
 
 const currentRow = z.object({
   status_name: z.string(),
@@ -225,17 +226,6 @@ export async function writeIncidentType(
 
 // ---------------------------------------------------------------------------------------------
 // Directory candidates for VAL (VAL-1: trimmed, case-insensitive exact or prefix matches)
-
-const poleRow = z.object({
-  id: z.number(),
-  site_id: z.number(),
-  pole: z.string(),
-  bs_name: z.string(),
-  region: z.string().nullable(),
-  region_ru: z.string().nullable(),
-  address: z.string().nullable(),
-  avr_contractor_id: z.number(),
-});
 
 const bsRow = z.object({ id: z.number(), bs_name: z.string(), pole_id: z.number() });
 

@@ -4,7 +4,7 @@
 // itself and breaks it with the next command.
 
 import iconv from 'iconv-lite';
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 
 export interface ImapSettings {
   host: string;
@@ -19,6 +19,24 @@ export interface ImapSettings {
   ca?: string;
   /** Connect, greeting and socket inactivity timeouts (MAIL-3). Default 30 s. */
   timeoutMs?: number;
+}
+
+/** imapflow options for the collection mailbox: read-only sessions, no auto-IDLE, bounded waits (MAIL-3). */
+export function imapClientOptions(settings: ImapSettings, socketTimeoutMs?: number): ImapFlowOptions {
+  const timeout = settings.timeoutMs ?? 30_000;
+  return {
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    doSTARTTLS: settings.secure ? undefined : settings.startTls,
+    ...(settings.ca !== undefined ? { tls: { ca: settings.ca } } : {}),
+    auth: { user: settings.user, pass: settings.password },
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: socketTimeoutMs ?? timeout,
+  };
 }
 
 export interface FetchedMessage {
@@ -64,19 +82,8 @@ export class ImapFolderSession {
   /** Connects, logs in and EXAMINEs the folder (MAIL-2: read-only). Rejects on any failure. */
   static async open(settings: ImapSettings, folder: string): Promise<ImapFolderSession> {
     const timeout = settings.timeoutMs ?? 30_000;
-    const client = new ImapFlow({
-      host: settings.host,
-      port: settings.port,
-      secure: settings.secure,
-      doSTARTTLS: settings.secure ? undefined : settings.startTls,
-      ...(settings.ca !== undefined ? { tls: { ca: settings.ca } } : {}),
-      auth: { user: settings.user, pass: settings.password },
-      logger: false,
-      disableAutoIdle: true,
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: Math.max(timeout, 5 * 60_000),
-    });
+    // A watcher idles: the socket may stay silent for minutes between IDLE renewals.
+    const client = new ImapFlow(imapClientOptions(settings, Math.max(timeout, 5 * 60_000)));
     // A lost connection surfaces as a rejected command or the close event; an unhandled 'error'
     // event would crash the worker.
     client.on('error', () => undefined);

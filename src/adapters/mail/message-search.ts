@@ -3,7 +3,7 @@
 // saves submissions puts one in Sent. Read-only (EXAMINE, header SEARCH), never a flag change.
 import { ImapFlow } from 'imapflow';
 import type { ImapSettings } from './imap-session.js';
-import { imapPath } from './imap-session.js';
+import { imapClientOptions, imapPath } from './imap-session.js';
 
 /**
  * True when any of `folders` holds a message whose Message-ID header contains `messageId`
@@ -15,20 +15,7 @@ export async function mailboxHasMessageId(
   folders: readonly string[],
   messageId: string,
 ): Promise<boolean> {
-  const timeout = settings.timeoutMs ?? 30_000;
-  const client = new ImapFlow({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    doSTARTTLS: settings.secure ? undefined : settings.startTls,
-    ...(settings.ca !== undefined ? { tls: { ca: settings.ca } } : {}),
-    auth: { user: settings.user, pass: settings.password },
-    logger: false,
-    disableAutoIdle: true,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-  });
+  const client = new ImapFlow(imapClientOptions(settings));
   // A lost connection surfaces as a rejected command; an unhandled 'error' event would crash the worker.
   client.on('error', () => undefined);
   await client.connect();
