@@ -26,6 +26,7 @@ import {
 import type { MailServers, SmtpCapture, StoredMessage } from '../../src/sandbox/mail/index.js';
 import { startTrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import type { TrackerEmulator } from '../../src/sandbox/tracker/index.js';
+import { sandboxMailboxEnv } from '../support/mail-env.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { emulatorConfig, insertIncident, quietLogger, seedAcceptanceDirectory } from '../workflow/incident-fixtures.js';
 
@@ -94,17 +95,8 @@ function activities(cfg: Config = config, options: NoticeOptions = {}) {
 
 function mailEnv(): Record<string, string> {
   return {
+    ...sandboxMailboxEnv(mail),
     PARSING_EMAIL_LOGIN: COLLECTION,
-    PARSING_EMAIL_PSWD: mail.collectionMailbox.password,
-    PARSING_EMAIL_SERVER: mail.imap.host,
-    PARSING_EMAIL_PORT: String(mail.imap.port),
-    PARSING_EMAIL_SECURE: 'false',
-    PARSING_EMAIL_STARTTLS: 'false',
-    PARSING_EMAIL_INBOX_FOLDER_NAME: 'INBOX',
-    PARSING_EMAIL_SENT_FOLDER_NAME: 'Sent',
-    PARSING_EMAIL_SMTP_SERVER: mail.smtps.host,
-    PARSING_EMAIL_SMTP_PORT: String(mail.smtps.port),
-    PARSING_EMAIL_SMTP_SECURE: 'true',
     MAIL_FROM_NAME: FROM_NAME,
     MAIL_MESSAGE_ID_DOMAIN: DOMAIN,
     DEFAULT_CONTRACTOR_EMAILS: '',

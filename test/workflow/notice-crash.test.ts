@@ -21,6 +21,7 @@ import { startTrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import type { TrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import { incidentWorkflow, mailSignal, stateQuery } from '../../src/workflows/incident.js';
 import { requiredEnv } from '../fixtures/config/env.js';
+import { sandboxMailboxEnv } from '../support/mail-env.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { recordHistory } from '../support/replay.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
@@ -61,17 +62,8 @@ beforeAll(async () => {
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: requireEnv(ENV_TEMPORAL_ADDRESS),
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+    ...sandboxMailboxEnv(mail),
     PARSING_EMAIL_LOGIN: COLLECTION,
-    PARSING_EMAIL_PSWD: mail.collectionMailbox.password,
-    PARSING_EMAIL_SERVER: mail.imap.host,
-    PARSING_EMAIL_PORT: String(mail.imap.port),
-    PARSING_EMAIL_SECURE: 'false',
-    PARSING_EMAIL_STARTTLS: 'false',
-    PARSING_EMAIL_INBOX_FOLDER_NAME: 'INBOX',
-    PARSING_EMAIL_SENT_FOLDER_NAME: 'Sent',
-    PARSING_EMAIL_SMTP_SERVER: mail.smtps.host,
-    PARSING_EMAIL_SMTP_PORT: String(mail.smtps.port),
-    PARSING_EMAIL_SMTP_SECURE: 'true',
     MAIL_MESSAGE_ID_DOMAIN: 'dispatch.example.ru',
     NODE_EXTRA_CA_CERTS: mail.tls.certFile,
     CRASH_WORKFLOW_BUNDLE: bundlePath,
