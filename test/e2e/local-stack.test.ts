@@ -106,8 +106,10 @@ describe('scripts/start.sh → local stack', () => {
     stack = first.child;
     expect(first.output()).toContain(`Temporal Web UI            http://127.0.0.1:${port(8233)}`);
     const ui = await fetch(`http://127.0.0.1:${port(8233)}/api/v1/namespaces`);
-    const namespaces = ((await ui.json()) as { namespaces: { namespaceInfo: { name: string } }[] }).namespaces;
-    expect(namespaces.map((n) => n.namespaceInfo.name)).toContain('default');
+    // The stack announces the UI only once it lists the namespace (not merely once the port is open).
+    const body = (await ui.json()) as { namespaces?: { namespaceInfo: { name: string } }[] };
+    expect(body).toEqual(expect.objectContaining({ namespaces: expect.any(Array) }));
+    expect(body.namespaces!.map((n) => n.namespaceInfo.name)).toContain('default');
 
     const connection = await Connection.connect({ address: `127.0.0.1:${port(7233)}` });
     try {

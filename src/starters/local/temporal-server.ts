@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { searchAttributeCliArgs } from '../../workflows/search-attributes.js';
 import { projectPath } from '../../project-root.js';
@@ -41,12 +42,14 @@ export async function ensureTemporalDevServer(options: TemporalDevServerOptions)
     throw new Error(`Temporal CLI not found at ${TEMPORAL_BINARY}: run scripts/bootstrap.sh first`);
   }
   const address = `127.0.0.1:${options.port}`;
+  const namespace = options.namespace ?? 'default';
   const uiUrl = options.uiPort === null ? null : `http://127.0.0.1:${options.uiPort}`;
   const marker = `--port ${options.port}`;
   const existing = await ownLiveProcess(options.pidFile, TEMPORAL_BINARY);
   if (existing !== null) {
     if ((await commandLineOf(existing))?.includes(marker)) {
       await waitForPort(options.port, 60_000, 'Temporal dev server');
+      if (uiUrl) await waitForWebUi(uiUrl, namespace, 60_000);
       return { address, uiUrl, pid: existing, started: false };
     }
     await terminate(existing);
@@ -64,7 +67,7 @@ export async function ensureTemporalDevServer(options: TemporalDevServerOptions)
     '--port',
     String(options.port),
     '--namespace',
-    options.namespace ?? 'default',
+    namespace,
     '--log-format',
     'json',
     '--log-level',
@@ -87,7 +90,31 @@ export async function ensureTemporalDevServer(options: TemporalDevServerOptions)
     ),
   );
   await Promise.race([waitForPort(options.port, 60_000, 'Temporal dev server'), exited]);
+  if (uiUrl) await Promise.race([waitForWebUi(uiUrl, namespace, 60_000), exited]);
   return { address, uiUrl, pid: child.pid, started: true };
+}
+
+/**
+ * The gRPC port opens before the Web UI can list namespaces (its backend connects a moment later
+ * and answers errors meanwhile); the stack announces the UI only once it shows our namespace.
+ */
+export async function waitForWebUi(uiUrl: string, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${uiUrl}/api/v1/namespaces`, { signal: AbortSignal.timeout(5_000) });
+      const body = (await response.json()) as { namespaces?: { namespaceInfo?: { name?: string } }[] };
+      if (body.namespaces?.some((n) => n.namespaceInfo?.name === namespace)) return;
+      last = `HTTP ${response.status} ${JSON.stringify(body).slice(0, 200)}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `Temporal Web UI at ${uiUrl} did not list namespace ${namespace} within ${timeoutMs / 1000} s: ${last}`,
+  );
 }
 
 export async function stopTemporalDevServer(pidFile: string): Promise<boolean> {
