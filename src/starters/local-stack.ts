@@ -213,6 +213,15 @@ export async function startStack(): Promise<void> {
     }
   });
 
+  const t1 = Date.now();
+  const samples = await sandbox?.afterWorkerStarted(config);
+  if (samples?.warning) say(`warning: ${samples.warning}`);
+  if (samples?.seeded) {
+    say(
+      `${samples.seeded} sample mails put in the sandbox INBOX after the first TowerStore sync (${((Date.now() - t1) / 1000).toFixed(1)} s)`,
+    );
+  }
+
   const lines = [
     `DISPATCH is running (${config.debug ? 'debug mode' : 'production'}; ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     ...(uiUrl ? [`  Temporal Web UI            ${uiUrl}  (namespace ${config.temporal.namespace})`] : []),

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ConnectionLike, ScheduleDescription } from '@temporalio/client';
-import { sql } from 'slonik';
+import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { createDbPool } from '../adapters/db/pool.js';
 import type { Config } from '../config/load.js';
@@ -177,13 +177,18 @@ export async function ensureTrackerReconcileSchedule(
   return change;
 }
 
+/** Poles loaded from TowerStore (the default pole, site 0, is not one of them). */
+export async function directoryPoleCount(db: DatabasePool): Promise<number> {
+  const row = await db.one(sql.type(z.object({ n: z.number() }))`
+    SELECT count(*)::int AS n FROM poles WHERE site_id <> 0`);
+  return row.n;
+}
+
 /** TS-1: a fresh installation (only the default pole) gets its directory right away. */
 async function directoryIsEmpty(config: Pick<Config, 'database'>): Promise<boolean> {
   const db = await createDbPool(config.database.url, { maxPoolSize: 1 });
   try {
-    const row = await db.one(sql.type(z.object({ n: z.number() }))`
-      SELECT count(*)::int AS n FROM poles WHERE site_id <> 0`);
-    return row.n === 0;
+    return (await directoryPoleCount(db)) === 0;
   } finally {
     await db.end();
   }

@@ -4,7 +4,7 @@
 // nothing running after Ctrl-C.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -124,6 +124,19 @@ describe('scripts/start.sh → local stack', () => {
       const before = await pollUntil(incidentIds, (ids) => ids.length > 0, 60_000);
       const issuesPage = () => fetch(`http://127.0.0.1:${port(8091)}/`).then((r) => r.text());
       await pollUntil(issuesPage, (html) => html.includes('AVRSERVICE-1'), 60_000);
+      // The samples arrive after the first TowerStore sync, so their incidents carry poles (EXTR).
+      expect(first.output()).toMatch(/\d+ sample mails put in the sandbox INBOX after the first TowerStore sync/);
+      const poleField = (await readFile(join(dataDir, 'run', 'stack.env'), 'utf8')).match(
+        /^YT_POLE_NUMBER_GLOBAL_FIELD_ID='([^']+)'/m,
+      )?.[1];
+      expect(poleField).toBeDefined();
+      const issuesWithPole = () =>
+        fetch(`http://127.0.0.1:${port(8091)}/_admin/issues`)
+          .then((r) => r.json() as Promise<Record<string, unknown>[]>)
+          .then((issues) =>
+            issues.filter((issue) => typeof issue[poleField!] === 'string' && issue[poleField!] !== ''),
+          );
+      await pollUntil(issuesWithPole, (issues) => issues.length > 0, 60_000);
 
       // Crash: the whole foreground stack (stack process + worker) is killed at once.
       process.kill(-first.child.pid!, 'SIGKILL');

@@ -4,10 +4,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { addDispatcher } from '../../adapters/db/dispatchers.js';
 import { createDbPool } from '../../adapters/db/pool.js';
 import type { Config } from '../../config/load.js';
 import type { Peer } from '../../config/sandbox.js';
+import { directoryPoleCount } from '../schedules.js';
 import { daemonReachableDir } from './processes.js';
 import { generateDirectory } from '../../sandbox/fixtures/directory.js';
 import { generateFixtures } from '../../sandbox/fixtures/fixtures.js';
@@ -39,6 +41,13 @@ export interface SandboxPeers {
   env: Record<string, string>;
   /** Sandbox data that needs the migrated database (the emulator's dispatchers, ASSIGN-1). */
   afterBootstrap(config: Config): Promise<void>;
+  /**
+   * First start only: the sample mails, once the worker has loaded the sandbox directory, so the
+   * sample incidents get their pole and base station (EXTR) like mail on a live installation.
+   * Says how many were seeded, and warns when the directory did not arrive in time (the mails are
+   * seeded anyway).
+   */
+  afterWorkerStarted(config: Config): Promise<{ seeded: number; warning: string | null }>;
   /** One line per peer for the start-up summary. */
   describe(): string[];
   close(): Promise<void>;
@@ -85,7 +94,6 @@ async function startMail(
     PARSING_EMAIL_SMTP_SECURE: 'true',
     NODE_EXTRA_CA_CERTS: bundle,
   });
-  await seedSampleMails(dir, mail);
   lines.push(
     `mailbox (Dovecot/Postfix)  IMAP ${mail.imap.host}:${mail.imap.port}, SMTPS ${mail.smtps.port}; ` +
       `${box.address} / ${box.password}; also ${mail.users
@@ -96,10 +104,11 @@ async function startMail(
   return mail;
 }
 
+const samplesMarker = (mail: MailServers): string => join(mail.root, '.samples-seeded');
+
 /** First start only: a few realistic dispatch mails in INBOX, so a newcomer has something to look at. */
-async function seedSampleMails(dir: string, mail: MailServers): Promise<void> {
-  const marker = join(mail.root, '.samples-seeded');
-  if (existsSync(marker)) return;
+async function seedSampleMails(mail: MailServers): Promise<number> {
+  const marker = samplesMarker(mail);
   // Dated a few hours back: within the first-run backfill window (MAIL-5).
   const start = new Date(Date.now() - 6 * 3600_000).toISOString();
   const fixtures = generateFixtures({ seed: SAMPLE_SEED, mails: 8, poles: 300, start });
@@ -110,6 +119,7 @@ async function seedSampleMails(dir: string, mail: MailServers): Promise<void> {
     inbox.map((file) => ({ raw: file.bytes })),
   );
   await writeFile(marker, `${new Date().toISOString()} ${inbox.length} sample mails\n`);
+  return inbox.length;
 }
 
 /** Dovecot and Postfix drop privileges: their directory must be reachable by other users. */
@@ -182,7 +192,35 @@ export async function startSandboxPeers(peers: readonly Peer[], options: Sandbox
       await db.end();
     }
   };
-  return { env, describe: () => lines, close, afterBootstrap };
+  const afterWorkerStarted = async (config: Config): Promise<{ seeded: number; warning: string | null }> => {
+    if (!mail || existsSync(samplesMarker(mail))) return { seeded: 0, warning: null };
+    let warning: string | null = null;
+    if (feeds) {
+      const loaded = await waitForDirectory(config, DIRECTORY_WAIT_MS);
+      if (!loaded) {
+        warning = `the TowerStore directory was not loaded within ${DIRECTORY_WAIT_MS / 1000} s; sample incidents may lack pole and base station (see worker.log)`;
+      }
+    }
+    return { seeded: await seedSampleMails(mail), warning };
+  };
+  return { env, describe: () => lines, close, afterBootstrap, afterWorkerStarted };
+}
+
+const DIRECTORY_WAIT_MS = 90_000;
+
+/** The first TowerStore sync (triggered by bootstrap, run by the worker) has applied poles. */
+async function waitForDirectory(config: Config, timeoutMs: number): Promise<boolean> {
+  const db = await createDbPool(config.database.url, { maxPoolSize: 1 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await directoryPoleCount(db)) > 0) return true;
+      await sleep(500);
+    }
+    return false;
+  } finally {
+    await db.end();
+  }
 }
 
 /** Stops mail daemons left behind by a stack that was killed (the HTTP peers died with it). */
