@@ -36,7 +36,7 @@ import { unknownLocalIdMessage } from '../domain/validation.js';
 import { formatTrackerDateTime } from '../domain/datetime.js';
 import type { Logger } from '../logger.js';
 import { incidentWorkflow } from '../workflows/incident.js';
-import { incidentStartOptions, trackerChangedSignal } from '../workflows/signals.js';
+import { incidentStartOptions, TRACKER_POLL_FAILED_ALERT, trackerChangedSignal } from '../workflows/signals.js';
 import type { TrackerChangeSource } from '../workflows/signals.js';
 import { atBoundary } from './incident.js';
 import type { ActivityDependencies } from './index.js';
@@ -347,6 +347,11 @@ export function createTrackerSyncActivities(deps: ActivityDependencies) {
 
         const next = advanceCursor(cursor, seen);
         await saveChangeCursor(db, tracker.queue, next, full ? now : null);
+        await alerts.recovered(
+          TRACKER_POLL_FAILED_ALERT.kind,
+          TRACKER_POLL_FAILED_ALERT.subject,
+          'Отслеживание изменений в Трекере снова работает (YT-13).',
+        );
         result.cursor = next.toISOString();
         // Every YT_POLL_INTERVAL_SECONDS: an idle poll is logged at debug only.
         const busy = result.seen > 0 || full;

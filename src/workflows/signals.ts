@@ -46,3 +46,6 @@ export function incidentStartOptions(
     staticSummary: `Инцидент ${incidentId} · started by ${startedBy}`,
   };
 }
+
+/** ALERT-2 key of the failed Tracker change detection: alerted by the workflow, recovered by the poll. */
+export const TRACKER_POLL_FAILED_ALERT = { kind: 'tracker_poll_failed', subject: 'tracker-reconcile' } as const;

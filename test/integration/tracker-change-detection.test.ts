@@ -4,11 +4,12 @@
 // reconciliation, the reconcile workflow and its schedule. Incident workflows are started on a task
 // queue without a worker: the tests read the `trackerChanged` signals from their histories.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createTrackerRouterFor, createTrackerSyncActivities } from '../../src/activities/tracker-sync.js';
 import type { PollResult } from '../../src/activities/tracker-sync.js';
+import { createAlertActivities } from '../../src/activities/alerts.js';
 import { createAlerts } from '../../src/adapters/telegram/alerts.js';
 import type { Config } from '../../src/config/load.js';
 import { readTrackerDateTime } from '../../src/domain/datetime.js';
@@ -390,6 +391,39 @@ describe('trackerReconcileWorkflow and the tracker-reconcile schedule (YT-13, OP
     const [incident] = await incidentsOf(s);
     expect(incident?.code).toBe(key);
   });
+
+  test('ALERT-3: a poll that exhausts its attempts fails the run and is alerted once per cool-down; the next good poll sends the recovery', async () => {
+    const s = await startStage();
+    const deps = { config: s.config, db: s.database.pool, log: quietLogger(), temporal: temporal.client };
+    const alerts = createAlerts(deps);
+    const activities = {
+      ...createTrackerSyncActivities({ ...deps, alerts }),
+      ...createAlertActivities({ ...deps, alerts }),
+    };
+    const run = (n: number) =>
+      temporal.client.workflow.execute(trackerReconcileWorkflow, {
+        taskQueue: temporal.taskQueue,
+        workflowId: `tracker-reconcile-alert-test-${n}-${Date.now()}`,
+        args: [{}],
+      });
+    const fault = s.emulator.addFault({ path: '/issues/_search', serverErrorRate: 1 });
+    await temporal.withWorker(
+      async () => {
+        await expect(run(1)).rejects.toThrow(WorkflowFailedError);
+        await expect(run(2)).rejects.toThrow(WorkflowFailedError);
+        s.emulator.removeFault(fault.id);
+        await run(3);
+        await run(4);
+      },
+      { activities },
+    );
+    const messages = telegram.messages.map((m) => m.text).filter((text) => text.includes('tracker_poll_failed'));
+    // Two failed runs within TG_ALERT_COOLDOWN_MINUTES: one alert; two good runs: one recovery.
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('Отслеживание изменений в Трекере не удалось (YT-13)');
+    expect(messages[0]).toContain('500');
+    expect(messages[1]).toContain('Восстановлено. Отслеживание изменений в Трекере снова работает (YT-13).');
+  }, 120_000);
 
   test('OPS-2: the schedule runs every YT_POLL_INTERVAL_SECONDS with overlap SKIP and is left alone when unchanged', async () => {
     const s = await startStage();
