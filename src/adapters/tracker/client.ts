@@ -66,7 +66,8 @@ const attachmentSchema = z.looseObject({ id: z.union([z.string(), z.number()]) }
 
 /** Upper bound of pages per list: a guard against a server that never stops linking "next". */
 const MAX_PAGES = 10_000;
-const PER_PAGE = 100;
+/** Page size of every list read (search, comments, changelog, users). */
+export const TRACKER_PAGE_SIZE = 100;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
@@ -167,12 +168,14 @@ export class TrackerClient {
   /** ASSIGN-1 / YT-4: the whole user list, cached ≤ 5 min. */
   users(): Promise<TrackerUser[]> {
     return this.usersCache.get(async () =>
-      parseList(userSchema, await this.readAll('GET', `/v2/users?perPage=${PER_PAGE}`), 'user list').map((u) => ({
-        uid: String(u.uid),
-        login: u.login,
-        dismissed: u.dismissed ?? false,
-        disableNotifications: u.disableNotifications ?? false,
-      })),
+      parseList(userSchema, await this.readAll('GET', `/v2/users?perPage=${TRACKER_PAGE_SIZE}`), 'user list').map(
+        (u) => ({
+          uid: String(u.uid),
+          login: u.login,
+          dismissed: u.dismissed ?? false,
+          disableNotifications: u.disableNotifications ?? false,
+        }),
+      ),
     );
   }
 
@@ -235,7 +238,7 @@ export class TrackerClient {
   /** All issues matching a filter (`{field: value}`), every page. */
   async searchIssues(filter: Record<string, unknown>, order?: string): Promise<TrackerIssue[]> {
     const body = { filter, ...(order === undefined ? {} : { order }) };
-    const found = await this.readAll('POST', `/v2/issues/_search?perPage=${PER_PAGE}`, body);
+    const found = await this.readAll('POST', `/v2/issues/_search?perPage=${TRACKER_PAGE_SIZE}`, body);
     return parseList(issueSchema, found, 'issue list');
   }
 
@@ -245,7 +248,7 @@ export class TrackerClient {
   }
 
   async comments(key: string): Promise<TrackerComment[]> {
-    const all = await this.readAll('GET', `/v2/issues/${enc(key)}/comments?perPage=${PER_PAGE}`);
+    const all = await this.readAll('GET', `/v2/issues/${enc(key)}/comments?perPage=${TRACKER_PAGE_SIZE}`);
     return parseList(commentSchema, all, 'comment list').map((c) => ({ id: String(c.id), text: c.text ?? '' }));
   }
 
@@ -257,7 +260,7 @@ export class TrackerClient {
   }
 
   async changelog(key: string, filter: { field?: string; type?: string } = {}): Promise<Record<string, unknown>[]> {
-    const query = new URLSearchParams({ perPage: String(PER_PAGE) });
+    const query = new URLSearchParams({ perPage: String(TRACKER_PAGE_SIZE) });
     if (filter.field !== undefined) query.set('field', filter.field);
     if (filter.type !== undefined) query.set('type', filter.type);
     const all = await this.readAll('GET', `/v2/issues/${enc(key)}/changelog?${query.toString()}`);
