@@ -49,8 +49,6 @@ export async function withTemporal<T>(fn: (client: Client, config: Config) => Pr
   }
 }
 
-export const DEFAULT_UI_URL = 'http://127.0.0.1:8233';
-
 /** The Temporal Web UI page of a workflow. */
 export function workflowUiLink(uiUrl: string, namespace: string, workflowId: string): string {
   const base = uiUrl.replace(/\/+$/, '');

@@ -134,6 +134,7 @@ function toConfig(p: ParsedEnv, context: LoadContext) {
     temporal: {
       address: p.TEMPORAL_ADDRESS,
       namespace: p.TEMPORAL_NAMESPACE,
+      uiUrl: p.TEMPORAL_UI_URL,
       taskQueue: p.TEMPORAL_TASK_QUEUE,
       worker: {
         maxCachedWorkflows: p.WORKER_MAX_CACHED_WORKFLOWS,

@@ -247,6 +247,14 @@ export const VARIABLES = {
     default: withDefault('default'),
     form: forms.word('a Temporal namespace (no blanks)'),
   }),
+  TEMPORAL_UI_URL: variable({
+    group: 'temporal',
+    description:
+      'Temporal Web UI base URL, for the links the admin CLI prints (incident show, sync --now); the local stack sets it',
+    spec: 'OPS-1',
+    default: withDefault('http://127.0.0.1:8233'),
+    form: forms.baseUrl,
+  }),
   TEMPORAL_TASK_QUEUE: variable({
     group: 'temporal',
     description: 'Temporal task queue of the DISPATCH workers',

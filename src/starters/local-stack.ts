@@ -128,6 +128,8 @@ export async function startStack(): Promise<void> {
     );
     env.TEMPORAL_ADDRESS = temporal.address;
     uiUrl = temporal.uiUrl;
+    // The admin CLI's Web UI links (scripts/dispatch reads stack.env).
+    if (uiUrl) env.TEMPORAL_UI_URL ??= uiUrl;
     embedded.push(`Temporal dev server        ${temporal.address}, history in ${paths.temporalDb}`);
   }
 

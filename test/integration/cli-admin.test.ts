@@ -214,6 +214,17 @@ describe('incident show and thread conflicts (OPS-3, THREAD-7)', () => {
       RETURNING id`);
   });
 
+  test('OPS-1: the Web UI link follows TEMPORAL_UI_URL when --ui-url is not given', async () => {
+    const result = await runCli(['incident', 'show', 'AVRSERVICE-41', '--json'], {
+      ...env,
+      TEMPORAL_UI_URL: 'https://temporal.ops.example.ru/',
+    });
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { workflow: { link: string } }).workflow.link).toBe(
+      `https://temporal.ops.example.ru/namespaces/default/workflows/incident-${incidentId}`,
+    );
+  });
+
   test('OPS-3: incident show by key prints row, e-mails, history, outbox, comments and workflow link', async () => {
     const result = await runCli(['incident', 'show', 'AVRSERVICE-41', '--ui-url', 'http://ui.local:8080/']);
     expect(result.code).toBe(0);

@@ -153,6 +153,7 @@ describe('CONF-1/CONF-3: the legacy .env works unchanged', () => {
     expect(config.temporal).toEqual({
       address: 'localhost:7233',
       namespace: 'default',
+      uiUrl: 'http://127.0.0.1:8233',
       taskQueue: 'dispatch',
       worker: {
         maxCachedWorkflows: 500,
@@ -232,6 +233,7 @@ describe('a complete environment', () => {
       temporal: {
         address: 'temporal.internal:7233',
         namespace: 'dispatch-prod',
+        uiUrl: 'https://temporal.ops.example.ru',
         taskQueue: 'dispatch-main',
         worker: {
           maxCachedWorkflows: 5000,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readIncidentView, type IncidentView } from '../../adapters/db/incident-view.js';
 import { incidentWorkflowId } from '../../workflows/signals.js';
-import { CliFailure, DEFAULT_UI_URL, formatDate, printJson, printLines, withDb, workflowUiLink } from '../context.js';
+import { CliFailure, formatDate, printJson, printLines, withDb, workflowUiLink } from '../context.js';
 
 export function registerIncident(program: Command): void {
   const incident = program.command('incident').description('incidents');
@@ -10,16 +10,17 @@ export function registerIncident(program: Command): void {
     .command('show')
     .description('show an incident by id or Tracker key')
     .argument('<ref>', 'incident id or Tracker key (e.g. AVRSERVICE-12)')
-    .option('--ui-url <url>', 'Temporal Web UI base URL', DEFAULT_UI_URL)
+    .option('--ui-url <url>', 'Temporal Web UI base URL (default TEMPORAL_UI_URL)')
     .option('--json', 'print JSON')
-    .action(async (ref: string, options: { uiUrl: string; json?: boolean }) => {
-      const { view, namespace } = await withDb(async (db, config) => ({
+    .action(async (ref: string, options: { uiUrl?: string; json?: boolean }) => {
+      const { view, namespace, uiUrl } = await withDb(async (db, config) => ({
         view: await readIncidentView(db, ref),
         namespace: config.temporal.namespace,
+        uiUrl: config.temporal.uiUrl,
       }));
       if (view === null) throw new CliFailure(`no incident ${JSON.stringify(ref)}`);
       const workflowId = incidentWorkflowId(view.incident.id);
-      const link = workflowUiLink(options.uiUrl, namespace, workflowId);
+      const link = workflowUiLink(options.uiUrl ?? uiUrl, namespace, workflowId);
       if (options.json === true) return printJson({ ...view, workflow: { workflowId, link } });
       printLines(render(view, workflowId, link));
     });
