@@ -14,22 +14,21 @@ import { runTrackerCheck } from '../starters/tracker-check.js';
 import { formatSetupReport } from '../adapters/tracker/index.js';
 import type { HttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
-import { temporalTelemetryOptions } from '../metrics/temporal-runtime.js';
+import { createTemporalSdkMetrics } from '../metrics/temporal-sdk.js';
 import { createDispatchWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env);
 const log = createLogger({ debug: config.debug, secrets: secretValues(config), name: 'worker' });
 
-// SDK metrics endpoint (`host:port`): off until the config registry has a variable for it
-// (TEMPORAL_METRICS_PORT); must be given here, before any Worker or NativeConnection exists.
-const temporalMetricsBindAddress: string | null = null;
-const telemetryOptions = temporalTelemetryOptions(temporalMetricsBindAddress);
+// Temporal SDK metrics go to the worker's own /metrics (buffered, drained by the bridge); the
+// telemetry options must reach Runtime.install before any Worker or NativeConnection exists.
+const temporalSdkMetrics = createTemporalSdkMetrics({ log });
 Runtime.install({
   logger: new DefaultLogger(config.debug ? 'DEBUG' : 'INFO', (entry) => {
     const level = entry.level.toLowerCase() as Lowercase<LogLevel>;
     log[level === 'trace' ? 'trace' : level]({ ...(entry.meta ?? {}), sdk: true }, entry.message);
   }),
-  ...(telemetryOptions === undefined ? {} : { telemetryOptions }),
+  telemetryOptions: temporalSdkMetrics.telemetryOptions,
 });
 
 const db = await createDbPool(config.database.url);
@@ -73,6 +72,7 @@ try {
     temporal: clientConnection,
     isWorkerRunning: () => started.worker?.getState() === 'RUNNING',
     log,
+    temporalSdk: temporalSdkMetrics,
     // The Tracker trigger webhook: the fast path of change detection (YT-13), same routing as the poll.
     extraRoutes: [
       trackerWebhookRoute({
@@ -103,6 +103,7 @@ void alerts.alert({
 try {
   await worker.run();
 } finally {
+  temporalSdkMetrics.stop();
   await http?.close();
   await connection.close();
   await clientConnection.close();
