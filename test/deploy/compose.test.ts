@@ -35,6 +35,8 @@ describe('docker-compose.yml (OPS-4)', () => {
       expect(stdout).toContain('service_completed_successfully');
       expect(stdout).toContain('DATABASE_URL: postgres://dispatch:example-only@postgresql:5432/dispatch');
       expect(stdout).not.toContain('auto-setup');
+      // The worker reports healthy only when /readyz does (PostgreSQL, Temporal, polling).
+      expect(stdout).toMatch(/worker:[\s\S]*healthcheck:[\s\S]*\/readyz/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
