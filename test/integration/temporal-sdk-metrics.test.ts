@@ -4,7 +4,7 @@
 // shows it, with the latency histograms, slot gauges and cache size the dashboard queries.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { projectPath } from '../../src/project-root.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 import { requiredEnv } from '../fixtures/config/env.js';
 import type { cleanupWorkflow } from '../../src/workflows/cleanup.js';
 
@@ -20,7 +21,6 @@ let database: TestDatabase;
 let cwd: string;
 let worker: ChildProcess | undefined;
 let connection: Connection | undefined;
-let output = '';
 
 beforeAll(async () => {
   database = await createTestDatabase('temporal_sdk_metrics');
@@ -34,16 +34,6 @@ afterAll(async () => {
   await database.drop();
   await rm(cwd, { recursive: true, force: true });
 });
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; worker output:\n${output.slice(-4000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The value of the one sample of `series` whose labels include every `labels` pair. */
 function sampleValue(text: string, series: string, labels: Record<string, string>): number | undefined {
@@ -70,32 +60,19 @@ test('issue #10: the worker /metrics carries the Temporal SDK metrics of a workf
   const address = requireEnv(ENV_TEMPORAL_ADDRESS);
   const env: Record<string, string> = {
     ...requiredEnv(),
-    PATH: process.env.PATH ?? '',
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
-    HTTP_PORT: '0',
     ATTACHMENTS_DIR: join(cwd, 'attachments'),
     // CONF-4: alerts off, so the start-up and cleanup notices go nowhere.
     TG_TOKEN: '',
     TG_DEFAULT_USER_ID: '',
   };
-  const child = spawn(process.execPath, [projectPath('dist/src/workers/main.js')], {
-    cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker = child;
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const port = await eventually(
-    () => Promise.resolve(/"url":"http:\/\/[^"]*:(\d+)"[^\n]*HTTP server listening/.exec(output)?.[1]),
-    30_000,
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const started = await startWorkerProcess({ cwd, env });
+  worker = started.child;
+  const { child, exited, eventually } = started;
+  const base = started.baseUrl;
   await eventually(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 60_000);
 
   connection = await Connection.connect({ address });
@@ -145,5 +122,5 @@ test('issue #10: the worker /metrics carries the Temporal SDK metrics of a workf
 
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
-  expect(output).toContain('DISPATCH worker stopped');
+  expect(started.output()).toContain('DISPATCH worker stopped');
 }, 150_000);
