@@ -19,7 +19,8 @@ import type { Benchmark, BenchmarkResult } from './support/types.js';
 
 const FOLDERS = ['Sent', 'INBOX'] as const;
 
-async function appendCorpus(harness: IngestionHarness, fixtures: Fixtures): Promise<void> {
+/** The corpus into the sandbox Dovecot (also used by P2E, which reads the same backlog end to end). */
+export async function appendCorpus(harness: IngestionHarness, fixtures: Fixtures): Promise<void> {
   const bytes = new Map(fixtures.corpus.files.map((f) => [f.path, f.bytes]));
   // The generator's processing assumption: Sent before INBOX, each in UID order.
   for (const folder of FOLDERS) {
@@ -34,7 +35,7 @@ async function appendCorpus(harness: IngestionHarness, fixtures: Fixtures): Prom
 }
 
 /** Baseline: every message of both folders, BODY.PEEK[] in ascending UID, each through simpleParser. */
-async function rawFetchAndParse(harness: IngestionHarness): Promise<{ messages: number; ms: number }> {
+export async function rawFetchAndParse(harness: IngestionHarness): Promise<{ messages: number; ms: number }> {
   const account = harness.mail.account(COLLECTION_MAILBOX);
   const client = new ImapFlow({
     host: account.host,
@@ -91,7 +92,7 @@ async function ingest(
   return { stored, failed, runs, ms, phasesMs };
 }
 
-const perSecond = (messages: number, ms: number): number => round(messages / (ms / 1000));
+export const perSecond = (messages: number, ms: number): number => round(messages / (ms / 1000));
 
 export const p2Backlog: Benchmark = {
   id: 'P2',

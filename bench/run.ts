@@ -8,6 +8,7 @@ import { projectPath } from '../src/project-root.js';
 import { p1EndToEnd } from './p1-end-to-end.js';
 import { p1IdleLatency } from './p1-idle-latency.js';
 import { p2Backlog } from './p2-backlog.js';
+import { p2EndToEnd } from './p2-end-to-end.js';
 import { p3OpenIncidents } from './p3-open-incidents.js';
 import { p4ThreadLookup } from './p4-thread-lookup.js';
 import { p5Extraction } from './p5-extraction.js';
@@ -26,6 +27,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   p5Extraction,
   tsSync,
   p1EndToEnd,
+  p2EndToEnd,
   p3OpenIncidents,
   p6TrackerEconomy,
 ];

@@ -6,8 +6,6 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 
 import { createActivities } from '../../src/activities/index.js';
-import { addDispatcher } from '../../src/adapters/db/dispatchers.js';
-import { runTowerStoreSync } from '../../src/adapters/towerstore/sync.js';
 import { renderIssueSummary } from '../../src/domain/comment-format.js';
 import { parseEmailIds } from '../../src/domain/tracker-fields.js';
 import { generateFixtures } from '../../src/sandbox/fixtures/index.js';
@@ -18,11 +16,16 @@ import type { TrackerEmulator } from '../../src/sandbox/tracker/index.js';
 import { recordHistory } from '../support/replay.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { TemporalTestContext } from '../support/temporal.js';
-import { appendInOrder, startIngestionHarness, storedEmails } from '../integration/ingestion-harness.js';
+import {
+  appendInOrder,
+  CORPUS_DISPATCHERS,
+  prepareCorpusStage,
+  startIngestionHarness,
+  storedEmails,
+} from '../integration/ingestion-harness.js';
 import type { IngestionHarness, StoredEmail } from '../integration/ingestion-harness.js';
 import { waitFor } from '../workflow/incident-fixtures.js';
 
-const DISPATCHERS = ['ivanov', 'petrov', 'sidorov'];
 // NOISE-2: these classes are commented into the issue; own/tracker/foreign_tracker/denied are not.
 const COMMENTABLE = new Set(['normal', 'bounce', 'auto_reply', 'self_sent']);
 
@@ -77,22 +80,7 @@ beforeAll(async () => {
     ...feeds.env,
     YT_EXCLUDED_REGIONS: '',
   });
-  const { config, db, log } = harness;
-  await runTowerStoreSync({ config, db: db.pool, log: log.logger });
-  for (const login of DISPATCHERS)
-    await addDispatcher(db.pool, { login, email: `${login}@example.ru`, displayName: login, isActive: true });
-  // The generator's seed issues exist in Tracker (created first, so their keys match) and as rows.
-  for (const seed of fixtures.expected.seedIssues) {
-    const issue = emulator.dispatcher.createIssue({
-      login: 'ivanov',
-      summary: seed.summary,
-      fields: { [emulator.seed.fields.poleNumber]: seed.pole },
-    });
-    expect(issue['key']).toBe(seed.key);
-    await db.pool.query(sql.unsafe`
-      INSERT INTO incidents (code, registration_time, is_auto)
-      VALUES (${seed.key}, ${sql.timestamp(new Date(seed.createdAt))}, false)`);
-  }
+  await prepareCorpusStage(harness, emulator, fixtures);
   const mailIncidents = fixtures.expected.incidents.filter((i) => i.origin === 'mail');
   await temporal.withWorker(
     async () => {
@@ -130,7 +118,14 @@ beforeAll(async () => {
         'YT-10 on a seed issue (corpus-to-tracker e2e)',
       );
     },
-    { activities: createActivities({ config, db: db.pool, log: log.logger, temporal: temporal.client }) },
+    {
+      activities: createActivities({
+        config: harness.config,
+        db: harness.db.pool,
+        log: harness.log.logger,
+        temporal: temporal.client,
+      }),
+    },
   );
 }, 170_000);
 
@@ -199,7 +194,11 @@ describe('issue 5: the corpus ends up in Tracker', () => {
   });
 
   test('YT-8 / EXTR-6 / ASSIGN: summary, pole, BS and an active dispatcher on every mail incident issue', () => {
-    const uids = new Set(emulator.seed.users.filter((u) => DISPATCHERS.includes(u.login)).map((u) => String(u.uid)));
+    const uids = new Set(
+      emulator.seed.users
+        .filter((u) => (CORPUS_DISPATCHERS as readonly string[]).includes(u.login))
+        .map((u) => String(u.uid)),
+    );
     for (const incident of fixtures.expected.incidents.filter((i) => i.origin === 'mail')) {
       const incidentId = incidentIdOf(incident) ?? -1;
       const issue = emulator.getIssue(codes.get(incidentId) ?? '') ?? {};

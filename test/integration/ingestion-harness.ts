@@ -22,6 +22,10 @@ import { createTestDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/db.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
 import { completeEnv } from '../fixtures/config/env.js';
+import { addDispatcher } from '../../src/adapters/db/dispatchers.js';
+import { runTowerStoreSync } from '../../src/adapters/towerstore/sync.js';
+import type { Fixtures } from '../../src/sandbox/fixtures/index.js';
+import type { TrackerEmulator } from '../../src/sandbox/tracker/index.js';
 
 export const COLLECTION_MAILBOX = 'disp@example.ru';
 
@@ -271,5 +275,35 @@ async function selectAndReadUidNext(mail: MailServers, folder: string): Promise<
     return box.uidNext;
   } finally {
     await client.logout();
+  }
+}
+
+/** The dispatchers of the emulator's seed that corpus runs assign issues to (ASSIGN). */
+export const CORPUS_DISPATCHERS = ['ivanov', 'petrov', 'sidorov'] as const;
+
+/**
+ * What a generated corpus expects before its mail arrives: the directory the extraction reads
+ * (EXTR-6), the dispatchers (ASSIGN), and the generator's seed issues in Tracker (created first, so
+ * their keys match) with their incident rows.
+ */
+export async function prepareCorpusStage(
+  harness: IngestionHarness,
+  emulator: TrackerEmulator,
+  fixtures: Fixtures,
+): Promise<void> {
+  const { config, db, log } = harness;
+  await runTowerStoreSync({ config, db: db.pool, log: log.logger });
+  for (const login of CORPUS_DISPATCHERS)
+    await addDispatcher(db.pool, { login, email: `${login}@example.ru`, displayName: login, isActive: true });
+  for (const seed of fixtures.expected.seedIssues) {
+    const issue = emulator.dispatcher.createIssue({
+      login: 'ivanov',
+      summary: seed.summary,
+      fields: { [emulator.seed.fields.poleNumber]: seed.pole },
+    });
+    if (issue['key'] !== seed.key) throw new Error(`seed issue ${seed.key} became ${String(issue['key'])}`);
+    await db.pool.query(sql.unsafe`
+      INSERT INTO incidents (code, registration_time, is_auto)
+      VALUES (${seed.key}, ${sql.timestamp(new Date(seed.createdAt))}, false)`);
   }
 }
