@@ -21,6 +21,7 @@ import { connectTemporal } from '../test/support/temporal.js';
 import { seedAcceptanceDispatchers } from '../test/workflow/incident-fixtures.js';
 import { sleep, terminateAll } from './support/incident-bench.js';
 import { round, summarize } from './support/stats.js';
+import { describeWorkerLimits, workerDefaults } from './support/worker-limits.js';
 import type { LatencySummary } from './support/stats.js';
 import type { Benchmark, BenchmarkResult, Figure } from './support/types.js';
 
@@ -101,10 +102,12 @@ export const p1EndToEnd: Benchmark = {
     const mailsPerRate = quick ? 15 : 60;
     const temporal = await connectTemporal('bench-p1e');
     const emulator = await startTrackerEmulator();
+    const limits = workerDefaults();
     const harness = await startIngestionHarness(temporal.client, temporal.taskQueue, {
       ...emulator.env(),
       // IDLE carries the new mail; the poll is the fallback only (MAIL-3).
       MAIL_POLL_INTERVAL_SECONDS: '30',
+      ...limits,
     });
     await seedAcceptanceDispatchers(harness.db.pool);
     const watcherId = `mailbox-inbox-${randomUUID()}`;
@@ -197,7 +200,7 @@ export const p1EndToEnd: Benchmark = {
           `${mailsPerRate} new first mails per rate (distinct subjects, no In-Reply-To: each opens an incident), APPENDed open loop at the offered rate over one IMAP connection; the time runs from the moment each APPEND is issued.`,
           'Issue detection: the bench reads the e-mail rows and the emulator issues (by the local-id field) every 20 ms, so figures include up to ~20 ms of polling and the cost of these reads on the same 2 cores.',
           'Baseline = APPEND → stored e-mail row for the same mails (the P1 figure, IDLE path, measured under the same load); ratio = end-to-end / stored. The difference is the incident workflow: start by signalWithStart, loadIncidentContext, extraction, dispatcher choice, issue creation in the emulator.',
-          'Worker limits are the config defaults (WORKER_MAX_CACHED_WORKFLOWS 2000, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS 40, WORKER_MAX_CONCURRENT_ACTIVITIES 50), in the bench process with the emulator, Dovecot and PostgreSQL on the same machine.',
+          `Worker limits are the config defaults (${describeWorkerLimits(limits)}), in the bench process with the emulator, Dovecot and PostgreSQL on the same machine.`,
         ],
       };
     } finally {

@@ -12,7 +12,6 @@ import { z } from 'zod';
 
 import { createActivities } from '../src/activities/index.js';
 import type { MailboxFolderKey } from '../src/activities/ingestion.js';
-import { VARIABLES } from '../src/config/variables.js';
 import { generateFixtures } from '../src/sandbox/fixtures/index.js';
 import { startTowerStoreFeedServer } from '../src/sandbox/towerstore/feed-server.js';
 import { startTrackerEmulator } from '../src/sandbox/tracker/index.js';
@@ -26,27 +25,13 @@ import { ExpectedOutcome } from './support/corpus-outcome.js';
 import { sleep, sumCounts, terminateAll } from './support/incident-bench.js';
 import { benchProcessGroups, cpuSampler } from './support/process-cpu.js';
 import { round } from './support/stats.js';
+import { workerDefaults } from './support/worker-limits.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkResult } from './support/types.js';
 import { ActivityClock, historySample, LogTally, RequestTally } from './support/worker-observers.js';
 
 const POLL_MS = 250;
 const TIMEOUT_MS = 40 * 60_000;
 const GOAL_RATIO = 0.25;
-
-/** The worker limits at their registry defaults (the test env completeEnv() raises them). */
-function workerDefaults(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of [
-    'WORKER_MAX_CACHED_WORKFLOWS',
-    'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
-    'WORKER_MAX_CONCURRENT_ACTIVITIES',
-  ] as const) {
-    const spec = VARIABLES[name].default;
-    if (spec.kind !== 'value') throw new Error(`${name} has no default value`);
-    env[name] = spec.value;
-  }
-  return env;
-}
 
 const progressRow = z.object({
   emails: z.number(),
