@@ -11,5 +11,6 @@ npx tsc -p tsconfig.json
 export DISPATCH_RECORD_HISTORIES="$PWD/test/replay/histories"
 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects integration -- \
   test/workflow/incident-tracker test/workflow/incident-attachments test/workflow/incident-dispatcher-actions \
-  test/workflow/mailbox-worker test/workflow/schedules-operations test/e2e/corpus-to-tracker
+  test/workflow/mailbox-worker test/workflow/schedules-operations test/e2e/corpus-to-tracker \
+  test/workflow/notice-crash test/integration/tracker-change-detection
 ls -1 "$DISPATCH_RECORD_HISTORIES"

@@ -23,6 +23,7 @@ import type { TrackerChangedSignal } from '../../src/workflows/signals.js';
 import { trackerReconcileWorkflow } from '../../src/workflows/tracker-sync.js';
 import { createTestDatabase } from '../support/db.js';
 import type { TestDatabase } from '../support/db.js';
+import { recordHistory } from '../support/replay.js';
 import { connectTemporal } from '../support/temporal.js';
 import type { TemporalTestContext } from '../support/temporal.js';
 import { emulatorConfig, quietLogger } from '../workflow/incident-fixtures.js';
@@ -378,15 +379,17 @@ describe('trackerReconcileWorkflow and the tracker-reconcile schedule (YT-13, OP
     const s = await startStage();
     const key = createIssueAt(s, Date.now() - HOUR);
     const deps = { config: s.config, db: s.database.pool, log: quietLogger(), temporal: temporal.client };
+    const workflowId = `tracker-reconcile-test-${key}-${Date.now()}`;
     const result = await temporal.withWorker(
       () =>
         temporal.client.workflow.execute(trackerReconcileWorkflow, {
           taskQueue: temporal.taskQueue,
-          workflowId: `tracker-reconcile-test-${key}-${Date.now()}`,
+          workflowId,
           args: [{}],
         }),
       { activities: createTrackerSyncActivities({ ...deps, alerts: createAlerts(deps) }) },
     );
+    await recordHistory(temporal.client, workflowId, 'tracker-reconcile-poll', 'YT-13 poll (tracker-change-detection)');
     expect(result).toMatchObject({ full: true, seen: 1, imported: 1, signalled: 1, errors: 0 });
     const [incident] = await incidentsOf(s);
     expect(incident?.code).toBe(key);
@@ -400,16 +403,24 @@ describe('trackerReconcileWorkflow and the tracker-reconcile schedule (YT-13, OP
       ...createTrackerSyncActivities({ ...deps, alerts }),
       ...createAlertActivities({ ...deps, alerts }),
     };
+    const stamp = Date.now();
+    const failedId = (n: number) => `tracker-reconcile-alert-test-${n}-${stamp}`;
     const run = (n: number) =>
       temporal.client.workflow.execute(trackerReconcileWorkflow, {
         taskQueue: temporal.taskQueue,
-        workflowId: `tracker-reconcile-alert-test-${n}-${Date.now()}`,
+        workflowId: failedId(n),
         args: [{}],
       });
     const fault = s.emulator.addFault({ path: '/issues/_search', serverErrorRate: 1 });
     await temporal.withWorker(
       async () => {
         await expect(run(1)).rejects.toThrow(WorkflowFailedError);
+        await recordHistory(
+          temporal.client,
+          failedId(1),
+          'tracker-reconcile-failed-alerted',
+          'ALERT-3 failed poll (tracker-change-detection)',
+        );
         await expect(run(2)).rejects.toThrow(WorkflowFailedError);
         s.emulator.removeFault(fault.id);
         await run(3);

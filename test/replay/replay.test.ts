@@ -12,7 +12,16 @@ describe('replay: recorded histories replay against the current workflow code', 
     for (const file of await historyFiles()) {
       types.add((JSON.parse(await readFile(file, 'utf8')) as RecordedHistory).workflowType);
     }
-    expect([...types]).toEqual(expect.arrayContaining(['incidentWorkflow']));
+    expect([...types]).toEqual(
+      expect.arrayContaining([
+        'incidentWorkflow',
+        'mailboxWorkflow',
+        'trackerReconcileWorkflow',
+        'towerStoreSyncWorkflow',
+        'backupWorkflow',
+        'cleanupWorkflow',
+      ]),
+    );
   });
 
   test('every recorded history replays without a determinism violation', async () => {
