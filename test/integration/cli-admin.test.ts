@@ -246,8 +246,9 @@ describe('incident show and thread conflicts (OPS-3, THREAD-7)', () => {
     );
   });
 
-  test('OPS-3: incident show --json by id carries the same data', async () => {
-    const result = await runCli(['incident', 'show', String(incidentId), '--json']);
+  test('OPS-3: incident show --json by id carries the same data (Web UI link at its default without TEMPORAL_UI_URL)', async () => {
+    const withoutUiUrl = Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'TEMPORAL_UI_URL'));
+    const result = await runCli(['incident', 'show', String(incidentId), '--json'], withoutUiUrl);
     expect(result.code).toBe(0);
     const view = JSON.parse(result.stdout) as {
       incident: { code: string; status: string };

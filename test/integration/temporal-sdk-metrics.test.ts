@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { projectPath } from '../../src/project-root.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
-import { startWorkerProcess } from '../support/worker-process.js';
-import { requiredEnv } from '../fixtures/config/env.js';
+import { startWorkerProcess, workerProcessEnv } from '../support/worker-process.js';
 import type { cleanupWorkflow } from '../../src/workflows/cleanup.js';
 
 let database: TestDatabase;
@@ -58,16 +57,9 @@ function dashboardSdkSeries(): string[] {
 test('issue #10: the worker /metrics carries the Temporal SDK metrics of a workflow it ran, next to dispatch_*', async () => {
   const taskQueue = `sdk-metrics-${randomUUID()}`;
   const address = requireEnv(ENV_TEMPORAL_ADDRESS);
-  const env: Record<string, string> = {
-    ...requiredEnv(),
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: taskQueue,
+  const env = {
+    ...workerProcessEnv({ databaseUrl: database.url, taskQueue }),
     ATTACHMENTS_DIR: join(cwd, 'attachments'),
-    // CONF-4: alerts off, so the start-up and cleanup notices go nowhere.
-    TG_TOKEN: '',
-    TG_DEFAULT_USER_ID: '',
   };
   const started = await startWorkerProcess({ cwd, env });
   worker = started.child;

@@ -7,9 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { ENV_TEMPORAL_ADDRESS, requireEnv } from '../support/services.js';
-import { startWorkerProcess } from '../support/worker-process.js';
-import { requiredEnv } from '../fixtures/config/env.js';
+import { startWorkerProcess, workerProcessEnv } from '../support/worker-process.js';
 
 let database: TestDatabase;
 let cwd: string;
@@ -27,16 +25,7 @@ afterAll(async () => {
 });
 
 test('OPS-4: the worker serves health, readiness and metrics while it runs and stops cleanly on SIGTERM', async () => {
-  const env: Record<string, string> = {
-    ...requiredEnv(),
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: requireEnv(ENV_TEMPORAL_ADDRESS),
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: `worker-http-${randomUUID()}`,
-    // CONF-4: alerts off, so the start-up notice goes nowhere.
-    TG_TOKEN: '',
-    TG_DEFAULT_USER_ID: '',
-  };
+  const env = workerProcessEnv({ databaseUrl: database.url, taskQueue: `worker-http-${randomUUID()}` });
   const started = await startWorkerProcess({ cwd, env });
   worker = started.child;
   const { child, exited, eventually } = started;

@@ -2,6 +2,22 @@
 // process shows: its HTTP server, its Temporal runtime (installed once per process), clean SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { projectPath } from '../../src/project-root.js';
+import { requiredEnv } from '../fixtures/config/env.js';
+import { ENV_TEMPORAL_ADDRESS, requireEnv } from './services.js';
+
+/** A complete worker environment on the test run's Temporal server; alerts off (CONF-4). */
+export function workerProcessEnv(options: { databaseUrl: string; taskQueue: string }): Record<string, string> {
+  return {
+    ...requiredEnv(),
+    DATABASE_URL: options.databaseUrl,
+    TEMPORAL_ADDRESS: requireEnv(ENV_TEMPORAL_ADDRESS),
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    // The start-up (and job) notices go nowhere.
+    TG_TOKEN: '',
+    TG_DEFAULT_USER_ID: '',
+  };
+}
 
 export interface WorkerProcess {
   child: ChildProcess;
