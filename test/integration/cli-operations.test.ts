@@ -97,7 +97,7 @@ describe('status and scheduled jobs (OPS-3)', () => {
   test('OPS-3: status shows schedules, checkpoints and counts, each with a verdict', async () => {
     await database.pool.query(sql.unsafe`
       INSERT INTO mail_folder_checkpoints (folder_name, folder_role, uidvalidity, last_uid)
-      VALUES ('INBOX/Dispatch', 'INBOX', 42, 917)`);
+      VALUES ('INBOX/Dispatch', 'INBOX', 42, 917), ('&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-', 'SENT', 42, 12)`);
     await database.pool.query(sql.unsafe`
       INSERT INTO mail_failures (folder_name, uidvalidity, uid, error, attempts, state)
       VALUES ('INBOX/Dispatch', 42, 5, 'broken', 5, 'abandoned')`);
@@ -105,6 +105,10 @@ describe('status and scheduled jobs (OPS-3)', () => {
     expect(result.code).toBe(0);
     const out = result.stdout;
     expect(out).toMatch(/^OK {3}mailbox INBOX\/Dispatch: uidvalidity=42 last uid=917 updated \S+$/m);
+    // MAIL-1: the Sent folder configured in modified UTF-7 reads as its name.
+    expect(out).toMatch(
+      /^OK {3}mailbox Отправленные \(&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-\): uidvalidity=42 last uid=12 /m,
+    );
     expect(out).toContain('WARN mail failures: 0 open, 1 abandoned (dispatch mail failures requeue --all)\n');
     expect(out).toContain('OK   thread conflicts: 0 open\n');
     expect(out).toContain('OK   outbox: 0 pending or sending\n');

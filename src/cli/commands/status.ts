@@ -3,6 +3,7 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { readStatusCounts } from '../../adapters/db/incident-view.js';
+import { imapPath } from '../../adapters/mail/imap-session.js';
 import { SCHEDULE_NAMES, scheduleId } from '../../starters/schedules.js';
 import { mailboxLagLines } from './status-mailbox-lag.js';
 import { EXIT_PROBLEM, formatDate, printJson, printLines, withDb, withTemporal } from '../context.js';
@@ -33,7 +34,7 @@ async function databaseLines(): Promise<StatusLine[]> {
     for (const c of counts.checkpoints) {
       lines.push({
         verdict: 'OK',
-        subject: `mailbox ${c.folderName}`,
+        subject: `mailbox ${folderLabel(c.folderName)}`,
         detail: `uidvalidity=${c.uidValidity} last uid=${c.lastUid} updated ${formatDate(c.updatedAt)}`,
       });
     }
@@ -98,4 +99,10 @@ export function registerStatus(program: Command): void {
       else printLines(lines.map((l) => `${l.verdict.padEnd(4)} ${l.subject}: ${l.detail}`));
       if (lines.some((l) => l.verdict === 'FAIL')) process.exitCode = EXIT_PROBLEM;
     });
+}
+
+/** A folder as people read it (the Sent folder is configured in modified UTF-7), with the raw name. */
+function folderLabel(name: string): string {
+  const readable = imapPath(name);
+  return readable === name ? name : `${readable} (${name})`;
 }

@@ -1,4 +1,4 @@
-import iconv from 'iconv-lite';
+import { imapPath } from '../../adapters/mail/imap-session.js';
 import { ImapFlow } from 'imapflow';
 import type { ImapAccount } from './mail-servers.js';
 
@@ -24,17 +24,8 @@ export interface StoredMessage {
   raw: Buffer;
 }
 
-/**
- * A folder name as configured for the product (modified UTF-7, e.g. the SPEC's
- * `&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1` for «Отправленные», with or without the closing "-") or
- * already in UTF-8. imapflow wants UTF-8 and encodes it for the wire itself, so an ASCII name with
- * "&" is decoded first.
- */
-export function folderName(name: string): string {
-  return /^[\x20-\x7e]*&/.test(name) && /^[\x20-\x7e]*$/.test(name)
-    ? iconv.decode(Buffer.from(name), 'utf-7-imap')
-    : name;
-}
+/** A folder name as configured for the product (modified UTF-7 or UTF-8), as imapflow wants it. */
+export const folderName = imapPath;
 
 /** Seeds one message over IMAP APPEND (UIDPLUS gives its uid). */
 export async function appendMessage(
