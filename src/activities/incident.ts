@@ -48,6 +48,7 @@ import {
   deriveTrackerFields,
   fieldsToWrite,
   hasEmailId,
+  parseEmailIds,
   readFieldString,
   withEmailIds,
 } from '../domain/tracker-fields.js';
@@ -369,7 +370,15 @@ export function createIncidentActivities(deps: ActivityDependencies) {
         }
         // YT-19: DB changes that depend on the write are committed after it succeeded.
         await setIncidentCode(db, incident.id, issue.key);
-        if (primary !== null) await markCommentPosted(db, primary.id, issue.key, null, null);
+        // The e-mail the issue was made from counts as posted. An adopted issue may have been made
+        // by an earlier attempt from an earlier primary (INC-4 moved it meanwhile): its e-mail-ids
+        // field says which, and the current primary is then posted as a comment (YT-10).
+        const inIssue = created
+          ? primary === null
+            ? []
+            : [primary.id]
+          : parseEmailIds(issue[fieldIds.emailIds]).filter((id) => emails.some((e) => e.id === id));
+        for (const emailId of inIssue) await markCommentPosted(db, emailId, issue.key, null, null);
         deps.log.info(
           { incidentId: incident.id, issueKey: issue.key, created },
           created ? 'issue created' : 'issue adopted',

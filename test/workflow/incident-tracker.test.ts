@@ -280,6 +280,41 @@ describe('GEN-5: lost answers and rate limits do not duplicate anything', () => 
     expect(emulator.requestCounts()['POST /issues/_findByUnique']).toBe(1);
   });
 
+  test('YT-9 / YT-10 / INC-4: an earlier original linked while the create was unanswered is still posted after adoption', async () => {
+    const { incidentId, emailId: firstSeenId } = await insertIncident(database.pool, {
+      messageId: '<adopt-late@operator.ru>',
+      subject: 'Re: Авария на 12345-MSK-01',
+      from: 'noc@operator.ru',
+      date: REPLY_DATE,
+      body: 'бригада выехала',
+    });
+    emulator.addFault({ method: 'POST', path: '/issues', dropAfterApplyRate: 1, limit: 1 });
+    await expect(activities.ensureIssue({ incidentId, assignee: null })).rejects.toThrow();
+    emulator.clearFaults();
+    // The earlier original arrives before the retry and becomes the primary e-mail (INC-4).
+    const originalId = await insertEmail(database.pool, incidentId, {
+      messageId: '<adopt-original@operator.ru>',
+      subject: 'Авария на 12345-MSK-01',
+      from: 'noc@operator.ru',
+      date: ORIGINAL_DATE,
+      body: 'нет питания',
+    });
+    await database.pool.query(sql.unsafe`
+      UPDATE incidents SET primary_email_id = ${originalId}, registration_time = ${sql.timestamp(ORIGINAL_DATE)}
+      WHERE id = ${incidentId}`);
+
+    const adopted = await activities.ensureIssue({ incidentId, assignee: null });
+    expect(adopted.created).toBe(false);
+    const posted = await database.pool.anyFirst(sql.type(z.object({ email_id: z.number() }))`
+      SELECT email_id FROM tracker_comments WHERE state = 'posted' AND email_id IN (${firstSeenId}, ${originalId})`);
+    // Only the e-mail the issue was made from counts as posted; the original becomes a comment.
+    expect(posted).toEqual([firstSeenId]);
+    expect(await activities.postEmailComment({ incidentId, emailId: originalId })).toMatchObject({ outcome: 'posted' });
+    const history = emulator.issueHistory(adopted.issueKey ?? '');
+    expect(history?.comments).toHaveLength(1);
+    expect(history?.issue['localEmailsIds']).toBe(`${firstSeenId}, ${originalId}`);
+  });
+
   test('YT-10: a comment applied but unanswered is recognised after the retry: one comment', async () => {
     const { incidentId, emailId } = await insertIncident(database.pool, {
       messageId: '<drop-comment@operator.ru>',
