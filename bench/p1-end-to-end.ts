@@ -5,7 +5,6 @@
 // is the baseline measured in the same run.
 import { randomUUID } from 'node:crypto';
 
-import { ImapFlow } from 'imapflow';
 import { sql } from 'slonik';
 import { z } from 'zod';
 
@@ -14,7 +13,11 @@ import { readCheckpoint } from '../src/adapters/db/mail-bookkeeping.js';
 import { startTrackerEmulator } from '../src/sandbox/tracker/index.js';
 import type { TrackerEmulator } from '../src/sandbox/tracker/index.js';
 import { mailboxWorkflow } from '../src/workflows/mailbox.js';
-import { COLLECTION_MAILBOX, startIngestionHarness } from '../test/integration/ingestion-harness.js';
+import {
+  COLLECTION_MAILBOX,
+  collectionMailboxClient,
+  startIngestionHarness,
+} from '../test/integration/ingestion-harness.js';
 import type { IngestionHarness } from '../test/integration/ingestion-harness.js';
 import { waitFor } from '../test/support/idle-latency.js';
 import { connectTemporal } from '../test/support/temporal.js';
@@ -112,15 +115,7 @@ export const p1EndToEnd: Benchmark = {
     await seedAcceptanceDispatchers(harness.db.pool);
     const watcherId = `mailbox-inbox-${randomUUID()}`;
     const deps = { config: harness.config, db: harness.db.pool, log: harness.log.logger, temporal: temporal.client };
-    const account = harness.mail.account(COLLECTION_MAILBOX);
-    const appender = new ImapFlow({
-      host: account.host,
-      port: account.port,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: account.user, pass: account.password },
-      logger: false,
-    });
+    const appender = collectionMailboxClient(harness.mail);
     try {
       const perRate = await temporal.withWorker(
         async () => {

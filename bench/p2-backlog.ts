@@ -2,7 +2,6 @@
 // a raw imapflow fetch + simpleParser (the baseline) and DISPATCH ingestion (syncMailbox logic).
 import { performance } from 'node:perf_hooks';
 
-import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -11,7 +10,11 @@ import type { MailboxFolderKey } from '../src/activities/ingestion.js';
 import { folderName } from '../src/sandbox/mail/index.js';
 import { generateFixtures } from '../src/sandbox/fixtures/index.js';
 import type { Fixtures } from '../src/sandbox/fixtures/index.js';
-import { appendInOrder, COLLECTION_MAILBOX, startIngestionHarness } from '../test/integration/ingestion-harness.js';
+import {
+  appendInOrder,
+  collectionMailboxClient,
+  startIngestionHarness,
+} from '../test/integration/ingestion-harness.js';
 import type { IngestionHarness } from '../test/integration/ingestion-harness.js';
 import { connectTemporal } from '../test/support/temporal.js';
 import { round } from './support/stats.js';
@@ -36,15 +39,7 @@ export async function appendCorpus(harness: IngestionHarness, fixtures: Fixtures
 
 /** Baseline: every message of both folders, BODY.PEEK[] in ascending UID, each through simpleParser. */
 export async function rawFetchAndParse(harness: IngestionHarness): Promise<{ messages: number; ms: number }> {
-  const account = harness.mail.account(COLLECTION_MAILBOX);
-  const client = new ImapFlow({
-    host: account.host,
-    port: account.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: account.user, pass: account.password },
-    logger: false,
-  });
+  const client = collectionMailboxClient(harness.mail);
   const started = performance.now();
   await client.connect();
   let messages = 0;

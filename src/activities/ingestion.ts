@@ -589,19 +589,9 @@ export class MailboxSync {
         asyncCommit: mode.asyncCommit === true,
       });
     } catch (error) {
-      if (isFileSystemError(error)) {
-        // A file-system error (ATT-3): the message's fault only if it persists; retried later.
-        const outcome = await this.fail(
-          db,
-          mailLog,
-          key,
-          email.messageId,
-          `storage error: ${errorText(error)}`,
-          mode.isRetry,
-        );
-        return { outcome, ...nothing };
-      }
-      if (!isMessageDataError(error)) throw error; // the database is unreachable: the activity retries
+      // A file-system error (ATT-3) or data the database refuses: the message's fault only if it
+      // persists; retried later. Anything else means the database is unreachable: the activity retries.
+      if (!isFileSystemError(error) && !isMessageDataError(error)) throw error;
       const outcome = await this.fail(
         db,
         mailLog,

@@ -259,9 +259,10 @@ export async function appendInOrder(
   return uids;
 }
 
-async function selectAndReadUidNext(mail: MailServers, folder: string): Promise<number> {
+/** A plain IMAP client on the sandbox collection mailbox (tests and benches read or append with it). */
+export function collectionMailboxClient(mail: MailServers): ImapFlow {
   const account = mail.account(COLLECTION_MAILBOX);
-  const client = new ImapFlow({
+  return new ImapFlow({
     host: account.host,
     port: account.port,
     secure: false,
@@ -269,6 +270,10 @@ async function selectAndReadUidNext(mail: MailServers, folder: string): Promise<
     auth: { user: account.user, pass: account.password },
     logger: false,
   });
+}
+
+async function selectAndReadUidNext(mail: MailServers, folder: string): Promise<number> {
+  const client = collectionMailboxClient(mail);
   await client.connect();
   try {
     const box = await client.mailboxOpen(folderName(folder), { readOnly: true });

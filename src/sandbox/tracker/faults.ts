@@ -1,6 +1,7 @@
 // Fault injection per endpoint pattern with a seedable random source, so a test that injects "30 % of
 // searches fail" sees the same failures on every run.
 import { z } from 'zod';
+import { seededRandomFunction } from '../fixtures/random.js';
 
 export const faultRuleSchema = z
   .object({
@@ -43,18 +44,6 @@ export interface FaultRule extends z.output<typeof faultRuleSchema> {
 export type PreDecision =
   { kind: 'reset'; ruleId: string } | { kind: 'status'; ruleId: string; status: number; retryAfterSeconds?: number };
 
-/** mulberry32: tiny, fast and deterministic for a given seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function globToRegExp(glob: string): RegExp {
   const escaped = glob
     .replace(/\/+$/, '')
@@ -76,7 +65,7 @@ export class FaultInjector {
   private nextId = 1;
 
   constructor(private seed = 1) {
-    this.random = mulberry32(seed);
+    this.random = seededRandomFunction(seed);
   }
 
   /** Adds a rule; throws a zod error naming the bad option. */
@@ -107,11 +96,11 @@ export class FaultInjector {
   /** Restarts the random sequence (also done by reset). */
   setSeed(seed: number): void {
     this.seed = seed;
-    this.random = mulberry32(seed);
+    this.random = seededRandomFunction(seed);
   }
 
   reseed(): void {
-    this.random = mulberry32(this.seed);
+    this.random = seededRandomFunction(this.seed);
   }
 
   latencyMs(method: string, path: string): number {
